@@ -1,0 +1,73 @@
+#pragma once
+// rwkvq.yaml: rule severities, limits, GPU catalogue and runner targets, queue priority weights.
+// Defaults are built in (data/defaults.yaml); a config file overrides or extends them.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rwkvq/core/finding.h"
+
+namespace rwkvq {
+
+struct GpuSpec {
+  std::string name;          // "rtx3090"
+  std::string label;         // "NVIDIA RTX 3090"
+  double memory_gib = 0;     // per GPU
+  double bf16_tflops = 0;    // dense bf16 peak
+};
+
+struct TargetSpec {
+  std::string name;  // runner label, "1x24vgb"
+  int gpus = 1;
+  std::string gpu;   // GpuSpec::name
+};
+
+struct Limits {
+  double max_params = 1.6e9;         // limits/model-size (the "1.5B class")
+  double stage3_params = 3.0e9;      // limits/stage3-penalty
+  double max_hours = 12.0;           // limits/hours, per part
+  std::uint64_t max_file_bytes = 5ull << 20;   // data/committed: any file over this
+  std::uint64_t max_text_bytes = 1ull << 20;   // data/committed: .json/.txt over this
+  double utilisation = 0.3;          // fraction of bf16 peak reached in training (calibrated)
+  double stage3_slowdown = 1.5;      // time factor for deepspeed_stage_3
+  double offload_slowdown = 1.3;     // time factor for *_offload strategies
+};
+
+struct PriorityWeights {
+  double kind = 1000, shortness = 500, age = 300, boost = 100;  // Slurm-style weights
+  double age_period_days = 14;       // age factor reaches 1.0 after this
+  double shortness_scale_hours = 12; // shortness = 1 - min(hours, scale)/scale
+  std::map<std::string, double> kind_value = {
+      {"rwkv-x", 1.0}, {"community-priority", 0.6}, {"community", 0.3}};
+};
+
+// A severity override: a Severity, or disabled ("off").
+struct SeverityOverride {
+  bool off = false;
+  Severity severity = Severity::Error;
+};
+
+struct Settings {
+  std::map<std::string, SeverityOverride> rules;  // rule id -> override
+  Limits limits;
+  std::vector<GpuSpec> gpus;
+  std::vector<TargetSpec> targets;  // in size order: smallest first
+  PriorityWeights priority;
+  std::string source;  // path of the rwkvq.yaml that was loaded; "" = built-in defaults
+
+  const GpuSpec* gpu(std::string_view name) const;
+  const TargetSpec* target(std::string_view name) const;
+};
+
+Settings default_settings();
+// Loads and validates a rwkvq.yaml on top of the defaults. Throws InputError naming the file,
+// line and column (unknown key: with the closest known key).
+Settings load_settings(const std::filesystem::path& file);
+// The rwkvq.yaml of the repository containing `start` (walking up to the first folder with
+// .git, or the filesystem root), if any.
+std::optional<std::filesystem::path> find_settings_file(const std::filesystem::path& start);
+
+}  // namespace rwkvq

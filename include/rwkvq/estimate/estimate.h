@@ -1,0 +1,72 @@
+#pragma once
+// Estimates of a request (DESIGN §3): parameters, tokens, memory per GPU and hours, per training
+// stage, per part, for every configured target. Pure computation over the Request model.
+// (Owned by the estimate work; this first version fixes the shape the rules and queue use.)
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rwkvq/core/settings.h"
+#include "rwkvq/request/request.h"
+
+namespace rwkvq {
+
+struct ParamEstimate {
+  std::optional<long long> value;  // parameters; nullopt = unknown
+  std::string source;              // "init_model.py arguments (cell 4)", "file name RWKV-5-World-1B5", "--params", "unknown: ..."
+  std::optional<long long> n_layer, n_embd, vocab_size;
+};
+
+struct TokenEstimate {
+  std::optional<long long> value;  // training tokens; nullopt = unknown
+  std::string source;
+};
+
+struct TargetEstimate {
+  std::string name;  // "1x24vgb"
+  int gpus = 1;
+  std::string gpu;   // GpuSpec::name
+  std::optional<double> memory_gib_per_gpu;
+  std::optional<bool> fits;      // memory fits; nullopt = unknown
+  std::optional<double> hours;   // nullopt = unknown
+  std::string why;               // why hours/memory are unknown
+};
+
+struct StageEstimate {
+  int notebook = 0;  // index into Request::notebooks
+  int stage = 0;     // index into NotebookProgram::stages
+  int cell = 0;
+  Location loc;      // the training command
+  std::string load_model;
+  ParamEstimate params;
+  TokenEstimate tokens;
+  std::optional<long long> ctx_len, microbatch_size, target_batch_size, max_epochs, max_steps;
+  std::string strategy, precision;
+  std::vector<TargetEstimate> targets;
+};
+
+struct PartEstimate {
+  int notebook = 0;       // index into Request::notebooks
+  std::string name;       // notebook file
+  int part = 0;
+  std::vector<StageEstimate> stages;
+  std::optional<double> hours;  // on the chosen target; nullopt = unknown
+};
+
+struct RequestEstimate {
+  std::string target;         // chosen (or given) target; "" when none fits
+  std::string target_reason;  // why that target
+  std::vector<PartEstimate> parts;
+  std::optional<double> total_hours;
+};
+
+struct EstimateOptions {
+  std::optional<std::string> target;  // --target
+  std::optional<long long> tokens;    // --tokens
+  std::optional<long long> params;    // --params
+};
+
+RequestEstimate estimate_request(const Request& req, const Settings& settings,
+                                 const EstimateOptions& opt);
+
+}  // namespace rwkvq

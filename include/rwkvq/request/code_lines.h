@@ -1,0 +1,27 @@
+#pragma once
+// Classifies each code cell line: Python, `!` shell, `%` line magic, body of a whole-cell shell
+// magic (%%bash, %%sh, %%script bash), comment, blank. Continuation lines are joined.
+#include <string>
+#include <vector>
+
+#include "rwkvq/request/notebook.h"
+
+namespace rwkvq {
+
+enum class LineKind { Blank, Comment, Python, Shell, LineMagic, CellMagic, ShellCellBody };
+
+struct CodeLine {
+  LineKind kind = LineKind::Blank;
+  // Shell: the command without the leading '!' and with '\'-continuations joined;
+  // LineMagic: without the leading '%'; ShellCellBody: one logical shell line of the cell;
+  // Python: one logical Python line (bracket and '\' continuations joined), indentation kept.
+  std::string text;
+  int cell = 0;        // cell number (1-based)
+  int cell_line = 0;   // 1-based line within the cell where the logical line starts
+  int file_line = 0;   // position of that line in the .ipynb
+  int file_column = 0;
+};
+
+std::vector<CodeLine> classify_cell(const Cell& cell);
+
+}  // namespace rwkvq

@@ -1,0 +1,60 @@
+#pragma once
+// Shell commands of a notebook recognised for what they do (DESIGN §1): init_model.py,
+// downloads, preload_datapath.py, lightning_trainer.py fit, export_checkpoint.py, mkdir, cd ...
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rwkvq/core/finding.h"
+#include "rwkvq/request/shell.h"
+
+namespace rwkvq {
+
+enum class CommandKind {
+  InitModel,        // python init_model.py --n_layer L --n_embd D --vocab_size V OUT
+  Download,         // wget / curl -o / huggingface-cli download / hf_hub_download / git lfs
+  PreloadDatapath,  // python preload_datapath.py CONFIG
+  Train,            // python lightning_trainer.py fit -c CONFIG --key=value ...
+  Export,           // python export_checkpoint.py CKPT OUT.pth
+  Mkdir, Cd, Ls, PipInstall, Remove, Copy, Move,
+  OtherPython,      // python something-else.py
+  Other
+};
+
+std::string_view to_string(CommandKind k);
+
+// A `--section.key=value` (or `--section.key value`) command-line override of a Train command.
+struct Override {
+  std::string key;    // "model.load_model", "trainer.strategy"
+  std::string value;  // after substitution
+  bool unknown = false;
+  Location loc;       // notebook cell/line of the command
+};
+
+struct Command {
+  CommandKind kind = CommandKind::Other;
+  std::vector<ShellWord> argv;
+  std::string cwd;            // virtual absolute working folder; "" when unknown
+  Location loc;               // the line in the notebook (file, line, column, cell, cell_line)
+  bool unknown = false;       // some word or the cwd is unresolved
+
+  // Paths below are virtual absolute (resolved against cwd, see vpath.h), "" when unknown.
+  // InitModel
+  std::optional<long long> n_layer, n_embd, vocab_size;  // vocab: neox=50277, world=65536
+  // InitModel: the .pth written; Download: the file written (dest folder + name);
+  // Export: the .pth written; Copy/Move: the destination.
+  std::string output;
+  std::string url;    // Download: the source (URL, or "repo_id/filename" for the Hub)
+  // Train/PreloadDatapath: the config (-c / first argument); Export: the checkpoint read;
+  // Copy/Move: the source.
+  std::string input;
+  std::vector<Override> overrides;  // Train
+};
+
+// Recognises the simple commands of one shell line. `cwd` is the working folder before the line
+// (each `!` line starts in the notebook folder; a %%bash cell keeps it across lines) and is
+// updated through `cd`.
+std::vector<Command> recognise_commands(const std::vector<SimpleCommand>& cmds, std::string& cwd,
+                                        const Location& loc);
+
+}  // namespace rwkvq

@@ -1,0 +1,42 @@
+#pragma once
+// Safe scan of a request folder: lists what is there without following symlinks and without
+// reading anything outside the folder. Every later read goes through read_request_file().
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rwkvq {
+
+struct FileEntry {
+  enum class Type { Regular, Directory, Symlink, Fifo, Other };
+  std::string rel;  // path relative to the request folder, '/'-separated ("sub/x.bin")
+  Type type = Type::Regular;
+  std::uint64_t size = 0;     // bytes, regular files only
+  bool readable = true;       // false when open() fails (permissions ...)
+  std::string link_target;    // symlinks: the target as written
+  bool link_escapes = false;  // symlinks: resolves outside the request folder, or dangles
+  std::string head;           // regular readable files: the first bytes (up to 16), for magic numbers
+};
+
+struct FolderScan {
+  std::string display_path;     // the folder as the user named it (used in reports)
+  std::filesystem::path root;   // canonical absolute path of the folder
+  std::vector<FileEntry> entries;  // recursive, sorted by rel; symlinked folders are not entered
+  bool truncated = false;       // the scan stopped at its entry/depth limit
+
+  const FileEntry* find(std::string_view rel) const;
+};
+
+// Throws UsageError when `path` does not exist, is not a directory, or cannot be listed.
+FolderScan scan_folder(const std::string& path);
+
+// Reads a regular file of the scanned folder, never following a symlink and never blocking on a
+// FIFO (open with O_NOFOLLOW|O_NONBLOCK, then fstat). nullopt when it is not a readable regular
+// file or is larger than max_bytes; `why` (optional) receives the reason.
+std::optional<std::string> read_request_file(const FolderScan& scan, std::string_view rel,
+                                             std::uint64_t max_bytes, std::string* why = nullptr);
+
+}  // namespace rwkvq

@@ -1,0 +1,49 @@
+#pragma once
+// Static evaluation of the simple Python a notebook uses to set variables. Only literals and a
+// handful of pure operations are understood; anything else is Unknown (never invented).
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rwkvq {
+
+struct Value {
+  enum class Kind { Unknown, String, Int, Float, Bool, None };
+  Kind kind = Kind::Unknown;
+  std::string str;  // String
+  long long i = 0;  // Int
+  double f = 0;     // Float
+  bool b = false;   // Bool
+  std::string why;  // Unknown: why ("calls input()", "depends on unknown X")
+
+  static Value unknown(std::string why);
+  static Value string(std::string s);
+  bool known() const { return kind != Kind::Unknown; }
+  // str(x) semantics for known values: "True", "3", "0.5", "None", the string itself.
+  std::string to_str() const;
+};
+
+// Variables known at a point of the notebook. Cells run top to bottom; a name assigned inside a
+// branch or loop whose outcome is not static becomes Unknown.
+struct PyEnv {
+  std::map<std::string, Value> vars;
+  std::string notebook_dir;  // virtual absolute path of the notebook's folder (see vpath.h)
+  Value get(const std::string& name) const;  // Unknown("NAME is never set") when absent
+};
+
+// Evaluates an expression: str/int/float/bool/None literals, f-strings, "…".format(...), `+` of
+// strings and numbers, str(x), int(x), x.replace(a, b), os.path.join/abspath/dirname/basename,
+// os.path.dirname(os.path.abspath("__file__")) = env.notebook_dir, os.getcwd() = notebook_dir.
+Value eval_expr(std::string_view expr, const PyEnv& env);
+
+// Executes one logical Python line (from classify_cell): `NAME = expr`, `A = B = expr`,
+// `NAME += expr`, `import`s (ignored) ... Lines it does not understand leave env unchanged except
+// for names they may assign, which become Unknown.
+void exec_python_line(std::string_view line, PyEnv& env);
+
+// Runs every Python line of a code cell in order (handles if/else/for/with blocks by indentation).
+struct CodeLine;
+void exec_python_cell(const std::vector<CodeLine>& lines, PyEnv& env);
+
+}  // namespace rwkvq

@@ -1,0 +1,65 @@
+#pragma once
+// A check: one small unit with a stable id, registered once (RWKVQ_REGISTER_RULE in its group
+// file, src/rules/<group>_rules.cpp). Rules read the Request model only and never print.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rwkvq/core/finding.h"
+#include "rwkvq/core/settings.h"
+#include "rwkvq/request/request.h"
+
+namespace rwkvq {
+
+struct RequestEstimate;  // rwkvq/estimate/estimate.h
+
+struct RuleContext {
+  const Settings& settings;
+  const RequestEstimate* estimate = nullptr;  // for the limits/ rules; null = not estimated
+  std::optional<std::string> target;          // --target, when given
+};
+
+class Rule {
+ public:
+  virtual ~Rule() = default;
+  virtual std::string_view id() const = 0;  // "group/name"
+  virtual Severity default_severity() const = 0;
+  virtual std::string_view summary() const = 0;  // one line, for `rwkvq rules` / docs
+  // Appends findings; the rule fills rule id/severity via make(), location, message and hint.
+  virtual void check(const Request& req, const RuleContext& ctx, std::vector<Finding>& out) const = 0;
+
+ protected:
+  Finding make(Location loc, std::string message, std::string hint) const {
+    return Finding{std::string(id()), default_severity(), std::move(loc), std::move(message),
+                   std::move(hint)};
+  }
+};
+
+// Every registered rule, sorted by id.
+const std::vector<const Rule*>& all_rules();
+const Rule* find_rule(std::string_view id);
+
+namespace detail {
+void register_rule(std::unique_ptr<Rule> rule);
+template <class R>
+struct RuleRegistrar {
+  RuleRegistrar() { register_rule(std::make_unique<R>()); }
+};
+}  // namespace detail
+
+#define RWKVQ_CONCAT_INNER(a, b) a##b
+#define RWKVQ_CONCAT(a, b) RWKVQ_CONCAT_INNER(a, b)
+#define RWKVQ_REGISTER_RULE(Class) \
+  static const ::rwkvq::detail::RuleRegistrar<Class> RWKVQ_CONCAT(rwkvq_rule_registrar_, __LINE__)
+
+struct CheckOptions {
+  bool strict = false;  // warnings become errors
+};
+
+// Runs every rule, applies the severity overrides of ctx.settings (and "off"), then --strict,
+// and sorts the findings.
+std::vector<Finding> run_rules(const Request& req, const RuleContext& ctx, const CheckOptions& opt);
+
+}  // namespace rwkvq

@@ -1,0 +1,27 @@
+#pragma once
+// Command-line front end: one file per command (validate.cpp, estimate.cpp, queue.cpp), each
+// adding its subcommand to the CLI11 app. Glue only: the logic lives in the library.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "rwkvq/core/settings.h"
+
+namespace rwkvq::cli {
+
+struct GlobalOptions {
+  std::string config;   // --config rwkvq.yaml
+  int verbosity = 0;    // -v: +1, -q: -1
+};
+
+// Settings from --config, else the rwkvq.yaml of the repository around the current folder,
+// else the defaults. Throws InputError / UsageError.
+Settings resolve_settings(const GlobalOptions& g);
+
+// Each returns nothing; the subcommand's callback sets the exit code through `exit_code`.
+void add_validate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
+void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
+void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code);
+
+}  // namespace rwkvq::cli

@@ -1,0 +1,5 @@
+// STUB: to be replaced by the real command.
+#include "cli/cli.h"
+namespace rwkvq::cli {
+void add_validate_command(CLI::App& app, GlobalOptions&, int&) { app.add_subcommand("validate", "validate (not implemented yet)"); }
+}  // namespace rwkvq::cli

@@ -1,0 +1,60 @@
+// rwkvq: argument parsing and dispatch only. Every command lives in src/cli/.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "rwkvq/core/error.h"
+
+int main(int argc, char** argv) {
+  using namespace rwkvq;
+  int exit_code = 0;
+  cli::GlobalOptions g;
+  try {
+    auto logger = spdlog::stderr_color_mt("rwkvq");
+    logger->set_pattern("rwkvq: %l: %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::warn);
+
+    CLI::App app{"rwkvq: vet RWKV community training requests, estimate them, keep the queue"};
+    app.set_version_flag("--version", std::string("rwkvq ") + RWKVQ_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.add_option("--config", g.config, "rwkvq.yaml to use (default: the repository's own)");
+    app.add_flag_function("-v,--verbose", [&](std::int64_t n) { g.verbosity += static_cast<int>(n); },
+                          "More logging (debug)");
+    app.add_flag_function("-q,--quiet", [&](std::int64_t n) { g.verbosity -= static_cast<int>(n); },
+                          "Only log errors");
+    app.parse_complete_callback([&] {
+      if (g.verbosity > 0) spdlog::set_level(spdlog::level::debug);
+      else if (g.verbosity < 0) spdlog::set_level(spdlog::level::err);
+    });
+    cli::add_validate_command(app, g, exit_code);
+    cli::add_estimate_command(app, g, exit_code);
+    cli::add_queue_command(app, g, exit_code);
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      app.exit(e);
+      return 2;
+    }
+    return exit_code;
+  } catch (const UsageError& e) {
+    std::cerr << "rwkvq: error: " << e.what() << "\n";
+    return 2;
+  } catch (const InputError& e) {
+    std::cerr << "rwkvq: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "rwkvq: internal error: " << e.what() << "\n";
+    return 2;
+  } catch (...) {
+    std::cerr << "rwkvq: internal error\n";
+    return 2;
+  }
+}
