@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     cli::add_validate_command(app, g, exit_code);
     cli::add_estimate_command(app, g, exit_code);
     cli::add_queue_command(app, g, exit_code);
+    cli::add_rules_command(app, g, exit_code);
     try {
       app.parse(argc, argv);
     } catch (const CLI::Success& e) {

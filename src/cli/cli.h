@@ -23,5 +23,6 @@ Settings resolve_settings(const GlobalOptions& g);
 void add_validate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code);
+void add_rules_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 
 }  // namespace rwkvq::cli

@@ -1,0 +1,97 @@
+#pragma once
+// Reports of `rwkvq validate`: the findings of each request rendered as compiler-like text,
+// as JSON (schemas/report.schema.json) or as GitHub Actions annotations. Pure formatting: the
+// caller decides where the output goes and whether colour is wanted (want_color()).
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rwkvq/core/finding.h"
+
+namespace rwkvq {
+
+struct Request;
+struct RequestEstimate;
+
+// One notebook of a request, as listed in the report.
+struct NotebookSummary {
+  std::string file;      // relative to the request folder
+  int part = 0;          // k of training-notebook-partk.ipynb; 0 otherwise
+  bool request = false;  // training-notebook.ipynb or a part (not some other .ipynb)
+  bool valid = true;     // parsed as nbformat 4
+  int cells = 0;
+};
+
+// Everything reported about one request folder.
+struct RequestReport {
+  std::string path;  // the folder as the user named it ("examples/requests/x")
+  std::vector<NotebookSummary> notebooks;
+  std::vector<Finding> findings;  // in report order (sort_findings)
+  std::string target;             // target the estimates were made for; "" = none
+
+  int count(Severity s) const;
+  int errors() const { return count(Severity::Error); }
+  int warnings() const { return count(Severity::Warning); }
+  int infos() const { return count(Severity::Info); }
+};
+
+// Builds the report of a loaded request: its notebooks, the findings (sorted), the chosen target.
+RequestReport make_report(const Request& req, std::vector<Finding> findings,
+                          const RequestEstimate* estimate);
+
+enum class ReportFormat { Text, Json, Github };
+// "text", "json", "github"; nullopt for anything else.
+std::optional<ReportFormat> parse_report_format(std::string_view name);
+
+// The path a finding points at, as the user would type it: the request folder joined with the
+// finding's file ("examples/requests/x/training-notebook.ipynb"); the folder itself when the
+// finding has no file.
+std::string finding_path(std::string_view request_path, const Location& loc);
+
+// "path:line:col" (line/column left out where unknown).
+std::string location_prefix(std::string_view request_path, const Location& loc);
+
+// Colour is used only when the output is a terminal and NO_COLOR is unset or empty
+// (https://no-color.org). `no_color_env` is getenv("NO_COLOR").
+bool want_color(bool output_is_terminal, const char* no_color_env);
+
+// Text that came from a request (file names, notebook lines) can hold terminal escape
+// sequences: control characters (other than tab) are shown as \xNN, invalid UTF-8 as U+FFFD.
+std::string sanitize_for_terminal(std::string_view text);
+
+struct TextOptions {
+  bool color = false;
+};
+
+// Compiler-like text:
+//   path:line:col: error: message [rule/id]
+//     hint: how to fix it
+//     in cell N, line M
+// then one summary line per request ("path: 2 errors, 1 warning" / "path: ok"), and a total
+// line when more than one request was validated.
+void write_text(std::ostream& out, const std::vector<RequestReport>& reports,
+                const TextOptions& opt = {});
+// The summary of one request, without colour: "path: 2 errors, 1 warning", "path: ok".
+std::string summary_line(const RequestReport& report);
+
+// The JSON document (schemas/report.schema.json):
+// {"version": 1, "requests": [{"path", "target", "notebooks": [...], "findings": [{"rule",
+//  "severity", "file", "line", "column", "cell", "cell_line", "message", "hint"}], "errors",
+//  "warnings", "infos"}], "errors", "warnings", "infos"}
+// Unknown line/column/cell/cell_line are null; "file" is finding_path().
+nlohmann::json report_json(const std::vector<RequestReport>& reports);
+// Writes report_json() indented, invalid UTF-8 replaced (never throws on request text).
+void write_json(std::ostream& out, const std::vector<RequestReport>& reports);
+
+// GitHub Actions workflow commands, one per finding:
+//   ::error file=path,line=L,col=C,title=rule/id::message%0Ahint: …
+// error -> ::error, warning -> ::warning, info -> ::notice.
+void write_github(std::ostream& out, const std::vector<RequestReport>& reports);
+// Escaping of GitHub workflow commands: data escapes % \r \n; property values also : and ,.
+std::string github_escape_data(std::string_view text);
+std::string github_escape_property(std::string_view text);
+
+}  // namespace rwkvq
