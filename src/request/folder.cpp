@@ -1,9 +1,255 @@
-// STUB: to be replaced by the real implementation.
+// Safe scan of a request folder (see folder.h). Never follows a symlink, never opens anything
+// outside the folder, never blocks on a FIFO.
 #include "rwkvq/request/folder.h"
-#include <stdexcept>
-namespace rwkvq {
 
-const FileEntry* FolderScan::find(std::string_view) const { return nullptr; }
-FolderScan scan_folder(const std::string&) { throw std::logic_error("scan_folder: not implemented"); }
-std::optional<std::string> read_request_file(const FolderScan&, std::string_view, std::uint64_t, std::string*) { return std::nullopt; }
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "rwkvq/core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace rwkvq {
+namespace {
+
+constexpr int kMaxDepth = 8;              // folders below the request folder that are entered
+constexpr std::size_t kMaxEntries = 10000;
+
+// Closes a file descriptor on scope exit.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+bool is_within(const fs::path& root, const fs::path& p) {
+  auto r = root.begin(), re = root.end();
+  auto q = p.begin(), qe = p.end();
+  for (; r != re; ++r, ++q) {
+    if (r->empty()) continue;  // trailing separator of root
+    if (q == qe || *r != *q) return false;
+  }
+  return true;
+}
+
+// Does a symlink at `link` (absolute, inside root) resolve outside root, or dangle? Resolved
+// without opening the target: weakly_canonical only stat()s and readlink()s the path.
+bool link_escapes(const fs::path& root, const fs::path& link, const fs::path& target) {
+  std::error_code ec;
+  fs::path joined = target.is_absolute() ? target : link.parent_path() / target;
+  fs::path resolved = fs::weakly_canonical(joined, ec);
+  if (ec) return true;  // symlink loop, permission problem ...
+  struct stat st {};
+  if (::stat(resolved.c_str(), &st) != 0) return true;  // dangles
+  return !is_within(root, resolved);
+}
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Opens and reads the first bytes of a regular file, never following a symlink and never
+// blocking. Returns false when open() fails.
+bool probe_regular(int dirfd, const char* name, std::string& head) {
+  int fd = ::openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  Fd guard(fd);
+  char buf[16];
+  ssize_t got;
+  do {
+    got = ::read(fd, buf, sizeof buf);
+  } while (got < 0 && errno == EINTR);
+  if (got > 0) head.assign(buf, static_cast<std::size_t>(got));
+  return true;
+}
+
+struct Pending {
+  std::string rel;  // "" for the root
+  int depth;        // 0 for the root
+};
+
+}  // namespace
+
+const FileEntry* FolderScan::find(std::string_view rel) const {
+  auto it = std::lower_bound(entries.begin(), entries.end(), rel,
+                             [](const FileEntry& e, std::string_view r) { return e.rel < r; });
+  if (it != entries.end() && it->rel == rel) return &*it;
+  return nullptr;
+}
+
+FolderScan scan_folder(const std::string& path) {
+  FolderScan scan;
+  scan.display_path = path;
+  if (path.empty()) throw UsageError("no request folder given");
+
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    if (err == ENOENT) throw UsageError(path + ": no such folder");
+    throw UsageError(path + ": cannot read the folder: " + errno_text(err));
+  }
+  if (!S_ISDIR(st.st_mode)) throw UsageError(path + ": not a folder");
+
+  std::error_code ec;
+  scan.root = fs::canonical(path, ec);
+  if (ec) throw UsageError(path + ": cannot resolve the folder: " + ec.message());
+
+  std::vector<Pending> todo{{"", 0}};
+  while (!todo.empty()) {
+    Pending cur = std::move(todo.back());
+    todo.pop_back();
+    fs::path dir_path = cur.rel.empty() ? scan.root : scan.root / cur.rel;
+    int dfd = ::open(dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+      int err = errno;
+      if (cur.rel.empty())
+        throw UsageError(path + ": cannot list the folder: " + errno_text(err));
+      for (auto& x : scan.entries)
+        if (x.rel == cur.rel) x.readable = false;
+      continue;
+    }
+    DIR* d = ::fdopendir(dfd);
+    if (!d) {
+      int err = errno;
+      ::close(dfd);
+      if (cur.rel.empty())
+        throw UsageError(path + ": cannot list the folder: " + errno_text(err));
+      continue;
+    }
+    std::vector<Pending> subdirs;
+    while (dirent* de = ::readdir(d)) {
+      const char* name = de->d_name;
+      if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) continue;
+      if (scan.entries.size() >= kMaxEntries) {
+        scan.truncated = true;
+        break;
+      }
+      FileEntry e;
+      e.rel = cur.rel.empty() ? std::string(name) : cur.rel + "/" + name;
+      struct stat es {};
+      if (::fstatat(dfd, name, &es, AT_SYMLINK_NOFOLLOW) != 0) {
+        e.type = FileEntry::Type::Other;
+        e.readable = false;
+        scan.entries.push_back(std::move(e));
+        continue;
+      }
+      if (S_ISREG(es.st_mode)) {
+        e.type = FileEntry::Type::Regular;
+        e.size = static_cast<std::uint64_t>(es.st_size);
+        e.readable = probe_regular(dfd, name, e.head);
+      } else if (S_ISDIR(es.st_mode)) {
+        e.type = FileEntry::Type::Directory;
+        if (cur.depth + 1 <= kMaxDepth)
+          subdirs.push_back({e.rel, cur.depth + 1});
+        else
+          scan.truncated = true;
+      } else if (S_ISLNK(es.st_mode)) {
+        e.type = FileEntry::Type::Symlink;
+        e.readable = false;  // never read through
+        std::string buf(4096, '\0');
+        ssize_t len = ::readlinkat(dfd, name, buf.data(), buf.size());
+        if (len >= 0) {
+          buf.resize(static_cast<std::size_t>(len));
+          e.link_target = buf;
+          e.link_escapes = link_escapes(scan.root, dir_path / name, fs::path(buf));
+        } else {
+          e.link_escapes = true;
+        }
+      } else if (S_ISFIFO(es.st_mode)) {
+        e.type = FileEntry::Type::Fifo;
+        e.readable = false;
+      } else {
+        e.type = FileEntry::Type::Other;
+        e.readable = false;
+      }
+      scan.entries.push_back(std::move(e));
+    }
+    ::closedir(d);  // closes dfd
+    for (auto& s : subdirs) todo.push_back(std::move(s));
+    if (scan.truncated && scan.entries.size() >= kMaxEntries) break;
+  }
+  std::sort(scan.entries.begin(), scan.entries.end(),
+            [](const FileEntry& a, const FileEntry& b) { return a.rel < b.rel; });
+  return scan;
+}
+
+std::optional<std::string> read_request_file(const FolderScan& scan, std::string_view rel,
+                                             std::uint64_t max_bytes, std::string* why) {
+  auto refuse = [&](std::string reason) -> std::optional<std::string> {
+    if (why) *why = std::move(reason);
+    return std::nullopt;
+  };
+  if (rel.empty()) return refuse("empty path");
+  if (rel.front() == '/') return refuse("absolute path");
+  std::vector<std::string> parts;
+  for (std::size_t b = 0; b <= rel.size();) {
+    std::size_t e = rel.find('/', b);
+    if (e == std::string_view::npos) e = rel.size();
+    std::string_view comp = rel.substr(b, e - b);
+    if (comp == "..") return refuse("path leaves the request folder");
+    if (!comp.empty() && comp != ".") parts.emplace_back(comp);
+    b = e + 1;
+  }
+  if (parts.empty()) return refuse("not a file");
+
+  int dfd = ::open(scan.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return refuse("cannot open the request folder: " + errno_text(errno));
+  Fd dir(dfd);
+  // Walk the folders one component at a time so that no symlinked folder is followed.
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    int next = ::openat(dir.fd, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) {
+      int err = errno;
+      if (err == ELOOP || err == ENOTDIR) return refuse(parts[i] + " is not a folder (or is a symlink)");
+      return refuse(errno_text(err));
+    }
+    ::close(dir.fd);
+    dir.fd = next;
+  }
+  int fd = ::openat(dir.fd, parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ELOOP) return refuse("is a symbolic link (not followed)");
+    return refuse(errno_text(err));
+  }
+  Fd file(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return refuse(errno_text(errno));
+  if (S_ISFIFO(st.st_mode)) return refuse("is a FIFO (named pipe), not a regular file");
+  if (S_ISDIR(st.st_mode)) return refuse("is a folder, not a file");
+  if (!S_ISREG(st.st_mode)) return refuse("is not a regular file");
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes)
+    return refuse("is larger than " + std::to_string(max_bytes) + " bytes");
+
+  std::string data;
+  data.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  for (;;) {
+    if (got == data.size()) {
+      if (data.size() > max_bytes) return refuse("is larger than " + std::to_string(max_bytes) + " bytes");
+      data.resize(data.size() + 4096);  // the file may have grown
+    }
+    ssize_t r = ::read(fd, data.data() + got, data.size() - got);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) break;
+      return refuse(errno_text(errno));
+    }
+    if (r == 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  data.resize(got);
+  if (data.size() > max_bytes) return refuse("is larger than " + std::to_string(max_bytes) + " bytes");
+  return data;
+}
+
 }  // namespace rwkvq
