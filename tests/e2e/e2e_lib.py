@@ -39,8 +39,9 @@ class E2E:
             print("FAIL: " + what, file=sys.stderr)
         return ok
 
-    def run(self, args, timeout=10, env=None, cwd=None, **popen):
-        """Runs the binary; returns (exit code, stdout, stderr, seconds). A hang is a failure."""
+    def run(self, args, timeout=10, env=None, cwd=None, prefix=(), **popen):
+        """Runs the binary (after `prefix`, e.g. setpriv ...); returns (exit code, stdout, stderr,
+        seconds). A hang is a failure."""
         full_env = dict(os.environ)
         full_env.pop("NO_COLOR", None)
         if env:
@@ -49,7 +50,7 @@ class E2E:
         popen.setdefault("stderr", subprocess.PIPE)
         start = time.monotonic()
         try:
-            p = subprocess.run([self.binary] + list(args), timeout=timeout, env=full_env, cwd=cwd,
+            p = subprocess.run(list(prefix) + [self.binary] + list(args), timeout=timeout, env=full_env, cwd=cwd,
                                **popen)
         except subprocess.TimeoutExpired as e:
             self.check(False, f"rwkvq {' '.join(args)}: still running after {timeout} s (hang)")
@@ -66,7 +67,7 @@ class E2E:
                    f"rwkvq {' '.join(args)}: internal error: {err[-1000:]}")
         return p.returncode, out, err, secs
 
-    def json_report(self, args, what, **kw):
+    def json_report(self, args, what, **kw):  # kw: as for run()
         """Runs with --format json; returns (exit code, parsed document or None, stderr, seconds)."""
         rc, out, err, secs = self.run(list(args) + ["--format", "json"], **kw)
         try:
