@@ -1,0 +1,100 @@
+#pragma once
+// The queue document (schemas/queue.schema.json): typed model, strict reader, stable writer.
+// Times are seconds since the Unix epoch, written as ISO-8601 UTC ("2024-05-01T12:00:00Z").
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rwkvq::queue {
+
+inline constexpr int kQueueVersion = 1;
+
+using Time = std::int64_t;  // seconds since the epoch, UTC
+
+// "2024-05-01T12:00:00Z"
+std::string format_time(Time t);
+// ISO-8601 UTC: "2024-05-01T12:00:00Z", "2024-05-01T12:00Z", "2024-05-01 12:00", "2024-05-01"
+// (no zone = UTC; "+02:00"-style offsets are accepted). nullopt when malformed.
+std::optional<Time> parse_time(std::string_view text);
+
+// The kinds of request, in order of the default impact: rwkv-x, community-priority, community.
+const std::vector<std::string>& known_kinds();
+
+enum class PartState { Queued, Running, Done, Failed, Skipped, Rejected, Cancelled };
+std::string_view to_string(PartState s);
+std::optional<PartState> parse_part_state(std::string_view s);
+
+// An estimate of a part on one runner target.
+struct TargetFit {
+  std::optional<double> hours;  // nullopt = unknown
+  std::optional<bool> fits;     // memory fits; nullopt = unknown
+};
+
+struct Part {
+  int n = 1;                     // 1-based part number
+  std::string notebook;          // "training-notebook-part1.ipynb"
+  std::optional<double> hours;   // estimate on the request's target; nullopt = unknown
+  PartState state = PartState::Queued;
+  std::string node;              // where it runs / ran ("" until started)
+  std::optional<Time> started, finished;
+  std::map<std::string, TargetFit> on;  // estimates per runner target, when known
+};
+
+struct HistoryEntry {
+  Time at = 0;
+  std::string by;      // who
+  std::string action;  // add, start, done, fail, skip, reject, cancel, bump
+  int part = 0;        // 0 = the whole request
+  std::string reason;  // "" when none was given
+};
+
+struct Entry {
+  std::string id;      // "r12": stable, never reused
+  std::string folder;  // real path of the request folder
+  std::string title, handle;
+  std::string kind = "community";
+  std::string target;  // runner target chosen at add ("1x24vgb")
+  Time submitted = 0;  // when it was added (never changes)
+  Time since = 0;      // start of its age for priority: submitted, reset by skip
+  int boost = 0;       // manual boost (queue bump)
+  std::vector<Part> parts;
+  std::vector<HistoryEntry> history;
+};
+
+struct Queue {
+  int version = kQueueVersion;
+  long long next_id = 1;
+  std::vector<Entry> requests;
+
+  Entry* find(std::string_view id);  // "r12" or "12"
+  const Entry* find(std::string_view id) const;
+};
+
+// The request's state, derived from its parts: the state of its current part (the first part
+// that is not done), or "done" when every part is done.
+std::string_view request_state(const Entry& e);
+// Index of the current part (first part not done); -1 when all are done.
+int current_part(const Entry& e);
+// Queued, skipped, running or failed: still in the queue (list shows it without --all).
+bool is_active(const Entry& e);
+
+// Parses and validates a queue document against the rules of schemas/queue.schema.json.
+// Throws InputError "PATH:LINE:COL: message" (the position of the offending value).
+// An unknown version is refused. Empty text = empty queue.
+Queue parse_queue(std::string_view text, const std::string& path);
+// One request as it is written in the queue file (also used by `--format json` outputs).
+nlohmann::ordered_json entry_json(const Entry& e);
+// Stable, pretty JSON with a trailing newline.
+std::string serialize_queue(const Queue& q);
+
+// Line and column (1-based, bytes) of a byte offset.
+std::pair<int, int> line_col(std::string_view text, std::size_t offset);
+// Byte offset of the value a JSON pointer ("/requests/3/parts/0/state") names in `text`, or of
+// the nearest enclosing value that exists. Tolerates any input (no recursion).
+std::size_t locate_json_pointer(std::string_view text, std::string_view pointer);
+
+}  // namespace rwkvq::queue

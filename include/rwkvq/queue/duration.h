@@ -1,0 +1,15 @@
+#pragma once
+// Durations as maintainers type them: "4h", "90m", "1h30m", "2.5h", "1d", "45s".
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rwkvq::queue {
+
+// Hours; nullopt when malformed (a bare number without unit is malformed: "4" could be 4 h or
+// 4 min), negative, or absurd (> 10 years).
+std::optional<double> parse_duration_hours(std::string_view text);
+// "3h05m", "45m", "12h", "2d04h"; "?" for nullopt.
+std::string format_hours(std::optional<double> hours);
+
+}  // namespace rwkvq::queue
