@@ -12,7 +12,11 @@ RWKVQ="build/rwkvq"
 # Runs one rwkvq command the way a user would type it, showing the command and its exit status.
 demo() {
   local expect="$1"; shift
-  printf '\n\033[1m$ rwkvq %s\033[0m\n' "$*"
+  if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+    printf '\n\033[1m$ rwkvq %s\033[0m\n' "$*"
+  else
+    printf '\n$ rwkvq %s\n' "$*"
+  fi
   local rc=0
   "$RWKVQ" "$@" || rc=$?
   echo "(exit status $rc)"
