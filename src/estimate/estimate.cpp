@@ -1,7 +1,431 @@
-// STUB: to be replaced by the real implementation.
+// Per stage / part / target assembly of the estimates, and the choice of target (DESIGN §3).
+//
+// Parameters of a stage, first source that answers:
+//   0. --params (the maintainer's word wins);
+//   1. the command that produced the stage's model file (effective model.load_model, resolved
+//      against the training command's folder), searched backwards from the training command:
+//        init_model.py  -> 13·L·D² + 2·V·D from its arguments;
+//        download       -> the size its file name or URL says (params.h: size_from_name);
+//        export_checkpoint.py -> the size of the training stage that wrote the checkpoint
+//                          (the latest earlier stage: a model keeps its size across stages);
+//        cp / mv        -> followed to their source;
+//   2. the size the load_model name itself says;
+//   3. model.n_layer / model.n_embd (/ vocab_size) of the effective config;
+//   else unknown, with the reason.
+// Tokens: max_steps × batch × ctx_len when max_steps > 0 (an upper bound: max_epochs may end
+// the run sooner); --tokens × epochs (capped by that bound); else unknown.
+// Target choice without --target: the smallest target (settings order) where every stage fits
+// in memory (unknown counts as fitting) and every part's known hours are ≤ limits.max_hours;
+// else the target that fits in memory with the fewest hours for the longest part (limits/hours
+// fires); else, when nothing fits in memory, the largest target (limits/vram fires).
 #include "rwkvq/estimate/estimate.h"
-#include <stdexcept>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "rwkvq/core/error.h"
+#include "rwkvq/estimate/hours.h"
+#include "rwkvq/estimate/memory.h"
+#include "rwkvq/estimate/params.h"
+#include "rwkvq/request/vpath.h"
+#include "rwkvq/util/strings.h"
+
 namespace rwkvq {
 
-RequestEstimate estimate_request(const Request&, const Settings&, const EstimateOptions&) { return {}; }
+const TargetEstimate* StageEstimate::on(std::string_view target) const {
+  for (const auto& t : targets)
+    if (t.name == target) return &t;
+  return nullptr;
+}
+
+namespace {
+
+constexpr long long kDefaultCtxLen = 2048;  // the infctx trainer's model.ctx_len default
+
+std::string cell_ref(const Location& loc) {
+  if (loc.cell > 0) return "cell " + std::to_string(loc.cell);
+  if (loc.line > 0) return "line " + std::to_string(loc.line);
+  return "";
+}
+
+std::string with_cell(std::string what, const Location& loc) {
+  const std::string c = cell_ref(loc);
+  return c.empty() ? what : what + " (" + c + ")";
+}
+
+std::optional<long long> as_count(const std::string& s) {
+  std::string t(trim(s));
+  if (t.empty() || t.size() > 6) return std::nullopt;
+  long long v = 0;
+  for (char c : t) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+class Estimator {
+ public:
+  Estimator(const Request& req, const Settings& s, const EstimateOptions& opt) : req_(req), s_(s), opt_(opt) {
+    stage_params_.resize(req.notebooks.size());
+  }
+
+  StageEstimate stage(int ni, int si) {
+    const NotebookProgram& nb = req_.notebooks[ni];
+    const Stage& st = nb.stages[si];
+    const EffectiveConfig& c = st.config;
+    StageEstimate e;
+    e.notebook = ni;
+    e.stage = si;
+    const Command* cmd = (st.command_index >= 0 && st.command_index < static_cast<int>(nb.commands.size()))
+                             ? &nb.commands[st.command_index]
+                             : nullptr;
+    if (cmd) {
+      e.loc = cmd->loc;
+      e.cell = cmd->loc.cell;
+    }
+    if (c.load_model.value) e.load_model = *c.load_model.value;
+    e.params = params(ni, si, cmd);
+    auto& known = stage_params_[ni];
+    if (known.size() <= static_cast<std::size_t>(si)) known.resize(si + 1);
+    known[si] = e.params;  // later stages exporting this one's checkpoint keep its size
+
+    auto positive = [](const Sourced<long long>& v) -> std::optional<long long> {
+      if (v.value && *v.value > 0 && !v.unknown) return v.value;
+      return std::nullopt;
+    };
+    e.ctx_len = positive(c.ctx_len);
+    e.microbatch_size = positive(c.microbatch_size);
+    e.target_batch_size = positive(c.target_batch_size);
+    if (c.max_epochs.value && !c.max_epochs.unknown) e.max_epochs = c.max_epochs.value;
+    if (c.max_steps.value && !c.max_steps.unknown) e.max_steps = c.max_steps.value;
+    e.strategy = c.strategy.value.value_or("");
+    e.precision = c.precision.value.value_or("");
+    if (!e.ctx_len) e.notes.push_back("model.ctx_len not set (or unknown): the trainer's default " +
+                                      std::to_string(kDefaultCtxLen) + " assumed");
+    if (!e.microbatch_size) e.notes.push_back("trainer.microbatch_size not set: 1 assumed");
+    const long long ctx = e.ctx_len.value_or(kDefaultCtxLen);
+    const long long mb = e.microbatch_size.value_or(1);
+    std::optional<long long> devices;
+    if (c.devices.value && !c.devices.unknown) devices = as_count(*c.devices.value);
+    e.tokens = tokens(e, c, ctx, mb, devices);
+
+    const Strategy strat = parse_strategy(e.strategy);
+    if (!strat.known) e.notes.push_back("strategy '" + e.strategy + "' not understood: nothing sharded assumed");
+    for (const TargetSpec& t : targets_) {
+      TargetEstimate te;
+      te.name = t.name;
+      te.gpus = t.gpus;
+      te.gpu = t.gpu;
+      te.gpus_used = devices && *devices > 0 ? static_cast<int>(std::min<long long>(*devices, t.gpus)) : t.gpus;
+      const GpuSpec* g = s_.gpu(t.gpu);
+      if (!g) {
+        te.why = "GPU '" + t.gpu + "' not in the catalogue";
+        e.targets.push_back(te);
+        continue;
+      }
+      if (e.params.value) {
+        MemoryInput mi;
+        mi.params = static_cast<double>(*e.params.value);
+        mi.n_layer = e.params.n_layer;
+        mi.n_embd = e.params.n_embd;
+        mi.vocab_size = e.params.vocab_size;
+        mi.ctx_len = ctx;
+        mi.microbatch = mb;
+        mi.gpus = te.gpus_used;
+        mi.strategy = strat;
+        te.memory_gib_per_gpu = memory_per_gpu(mi, s_.limits).total_gib();
+        te.fits = *te.memory_gib_per_gpu <= g->memory_gib;
+        if (e.tokens.value)
+          te.hours = training_hours(mi.params, static_cast<double>(*e.tokens.value), te.gpus_used, g->bf16_tflops,
+                                    strat, s_.limits);
+        else
+          te.why = "training tokens unknown";
+      } else {
+        te.why = "parameters unknown";
+      }
+      e.targets.push_back(te);
+    }
+    return e;
+  }
+
+  std::vector<TargetSpec> targets_;
+
+ private:
+  const Request& req_;
+  const Settings& s_;
+  const EstimateOptions& opt_;
+  std::vector<std::vector<ParamEstimate>> stage_params_;
+
+  static ParamEstimate from_shape(long long L, long long D, std::optional<long long> V, std::string source,
+                                  const Location& loc) {
+    ParamEstimate p;
+    p.n_layer = L;
+    p.n_embd = D;
+    p.vocab_size = V.value_or(kVocabNeox);
+    p.value = rwkv_params(L, D, *p.vocab_size);
+    p.source = std::move(source) + ": L" + std::to_string(L) + " D" + std::to_string(D) + " vocab " +
+               std::to_string(*p.vocab_size) + (V ? "" : " (vocabulary not given: neox assumed)");
+    p.loc = loc;
+    return p;
+  }
+
+  static std::optional<ParamEstimate> from_name(std::string_view name, const std::string& what, const Location& loc) {
+    auto ns = size_from_name(name);
+    if (!ns) return std::nullopt;
+    ParamEstimate p;
+    p.value = ns->params;
+    p.n_layer = ns->n_layer;
+    p.n_embd = ns->n_embd;
+    p.vocab_size = ns->vocab_size;
+    p.source = with_cell(what + " " + path_basename(std::string(name).substr(0, std::string(name).find('?'))), loc) +
+               ": " + ns->what;
+    p.loc = loc;
+    return p;
+  }
+
+  static bool same_file(const std::string& produced, const std::string& wanted) {
+    if (produced.empty() || wanted.empty()) return false;
+    const std::string a = path_normalize(produced), b = path_normalize(wanted);
+    if (a == b) return true;
+    // a download into a folder (huggingface-cli download --local-dir ...): the file is inside
+    if (starts_with(b, a + "/")) return true;
+    return false;
+  }
+
+  // The command that produced `path` before command `before` in notebook ni; follows cp/mv.
+  std::optional<ParamEstimate> producer(int ni, int before, const std::string& path, int depth) {
+    if (depth > 8) return std::nullopt;
+    const NotebookProgram& nb = req_.notebooks[ni];
+    const std::string base = path_basename(path);
+    for (int pass = 0; pass < 2; ++pass) {
+      // pass 0: exact (virtual) path; pass 1: same file name (paths partly unknown)
+      for (int j = std::min<int>(before, static_cast<int>(nb.commands.size())) - 1; j >= 0; --j) {
+        const Command& c = nb.commands[j];
+        if (c.kind != CommandKind::InitModel && c.kind != CommandKind::Download && c.kind != CommandKind::Export &&
+            c.kind != CommandKind::Copy && c.kind != CommandKind::Move)
+          continue;
+        bool match = pass == 0 ? same_file(c.output, path)
+                               : (!c.output.empty() && !base.empty() && path_basename(c.output) == base);
+        if (!match) continue;
+        switch (c.kind) {
+          case CommandKind::InitModel:
+            if (c.n_layer && c.n_embd && *c.n_layer > 0 && *c.n_embd > 0)
+              return from_shape(*c.n_layer, *c.n_embd, c.vocab_size, with_cell("init_model.py arguments", c.loc), c.loc);
+            return std::nullopt;
+          case CommandKind::Download: {
+            if (auto p = from_name(c.output, "name of the downloaded file", c.loc)) return p;
+            if (auto p = from_name(c.url, "name of the download URL", c.loc)) return p;
+            return std::nullopt;
+          }
+          case CommandKind::Export: {
+            // The checkpoint exported comes from the latest training stage before the export.
+            for (int k = static_cast<int>(nb.stages.size()) - 1; k >= 0; --k) {
+              if (nb.stages[k].command_index >= j) continue;
+              if (k < static_cast<int>(stage_params_[ni].size()) && stage_params_[ni][k].value) {
+                ParamEstimate p = stage_params_[ni][k];
+                const Command& tc = nb.commands[nb.stages[k].command_index];
+                p.source = "exported (" + cell_ref(c.loc) + ") from the training stage in " + cell_ref(tc.loc) +
+                           ", whose model came from " + p.source;
+                return p;
+              }
+              break;
+            }
+            if (auto p = from_name(c.output, "name of the exported file", c.loc)) return p;
+            return std::nullopt;
+          }
+          case CommandKind::Copy:
+          case CommandKind::Move:
+            if (!c.input.empty()) return producer(ni, j, c.input, depth + 1);
+            return std::nullopt;
+          default:
+            break;
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+  ParamEstimate params(int ni, int si, const Command* cmd) {
+    const NotebookProgram& nb = req_.notebooks[ni];
+    const EffectiveConfig& c = nb.stages[si].config;
+    if (opt_.params) {
+      ParamEstimate p;
+      p.value = *opt_.params;
+      p.source = "--params";
+      return p;
+    }
+    const std::string lm = c.load_model.value.value_or("");
+    if (!lm.empty() && !c.load_model.unknown) {
+      std::string path = lm;
+      if (cmd && !cmd->cwd.empty()) path = path_join(cmd->cwd, lm);
+      const int before = cmd ? nb.stages[si].command_index : static_cast<int>(nb.commands.size());
+      if (auto p = producer(ni, before, path, 0)) return *p;
+      if (auto p = from_name(lm, "name of the model loaded", c.load_model.origin)) return *p;
+    } else if (!lm.empty()) {
+      // partly unresolved: the name may still say the size
+      if (auto p = from_name(lm, "name of the model loaded", c.load_model.origin)) return *p;
+    }
+    if (c.n_layer.value && c.n_embd.value && *c.n_layer.value > 0 && *c.n_embd.value > 0)
+      return from_shape(*c.n_layer.value, *c.n_embd.value,
+                        c.vocab_size.value && *c.vocab_size.value > 0 ? c.vocab_size.value : std::nullopt,
+                        "model.n_layer/n_embd of the config", c.n_layer.origin);
+    ParamEstimate p;
+    if (lm.empty())
+      p.source = "unknown: no model.load_model; give --params";
+    else
+      p.source = "unknown: '" + lm +
+                 "' is neither initialised nor downloaded under a name that says its size; give --params";
+    return p;
+  }
+
+  TokenEstimate tokens(StageEstimate& e, const EffectiveConfig& c, long long ctx, long long mb,
+                       std::optional<long long> devices) {
+    TokenEstimate t;
+    std::optional<long long> bound;
+    std::string bound_src;
+    if (e.max_steps && *e.max_steps > 0) {
+      long long batch = 0;
+      std::string batch_src;
+      if (e.target_batch_size) {
+        batch = *e.target_batch_size;
+        batch_src = "target_batch_size " + std::to_string(batch);
+      } else {
+        long long acc = c.accumulate_grad_batches.value && *c.accumulate_grad_batches.value > 0
+                            ? *c.accumulate_grad_batches.value
+                            : 1;
+        long long dev = devices.value_or(1);
+        batch = mb * acc * dev;
+        batch_src = "batch " + std::to_string(batch) + " (microbatch × accumulate_grad_batches × devices" +
+                    (devices ? "" : ", devices taken as 1") + ")";
+      }
+      bound = *e.max_steps * batch * ctx;
+      bound_src = "max_steps " + std::to_string(*e.max_steps) + " × " + batch_src + " × ctx_len " +
+                  std::to_string(ctx);
+    }
+    if (opt_.tokens) {
+      long long epochs = e.max_epochs && *e.max_epochs > 0 ? *e.max_epochs : 1;
+      long long v = *opt_.tokens * epochs;
+      std::string src = "--tokens " + std::to_string(*opt_.tokens) + " × " + std::to_string(epochs) + " epoch" +
+                        (epochs == 1 ? "" : "s");
+      if (bound && *bound < v) {
+        t.value = bound;
+        t.source = bound_src + " (max_steps ends the run before " + src + ")";
+      } else {
+        t.value = v;
+        t.source = src;
+      }
+      return t;
+    }
+    if (bound) {
+      t.value = bound;
+      t.source = bound_src;
+      return t;
+    }
+    t.source = "unknown: max_steps not set, so the tokens depend on the dataset's size; give --tokens";
+    return t;
+  }
+};
+
+}  // namespace
+
+RequestEstimate estimate_request(const Request& req, const Settings& settings, const EstimateOptions& opt) {
+  RequestEstimate out;
+  Estimator est(req, settings, opt);
+  if (opt.target) {
+    const TargetSpec* t = settings.target(*opt.target);
+    if (!t) {
+      std::vector<std::string> names;
+      for (const auto& x : settings.targets) names.push_back(x.name);
+      throw UsageError("unknown target '" + *opt.target + "' (targets: " + join(names, ", ") + ")");
+    }
+    est.targets_.push_back(*t);
+  } else {
+    est.targets_ = settings.targets;
+  }
+  for (const auto& t : est.targets_) out.targets_considered.push_back(t.name);
+
+  bool any_request_nb = false;
+  for (const auto& nb : req.notebooks) any_request_nb = any_request_nb || nb.request_notebook;
+  for (int ni = 0; ni < static_cast<int>(req.notebooks.size()); ++ni) {
+    const NotebookProgram& nb = req.notebooks[ni];
+    if (any_request_nb ? !nb.request_notebook : nb.stages.empty()) continue;
+    PartEstimate part;
+    part.notebook = ni;
+    part.name = nb.notebook.rel;
+    part.part = nb.part;
+    for (int si = 0; si < static_cast<int>(nb.stages.size()); ++si) part.stages.push_back(est.stage(ni, si));
+    out.parts.push_back(std::move(part));
+  }
+
+  // Evaluate every target: does every stage fit, and the longest part's hours.
+  struct Eval {
+    bool fits = true;
+    bool hours_ok = true;
+    double longest = 0;
+  };
+  std::vector<Eval> evals(est.targets_.size());
+  for (std::size_t ti = 0; ti < est.targets_.size(); ++ti) {
+    for (const auto& part : out.parts) {
+      double h = 0;
+      for (const auto& st : part.stages) {
+        const TargetEstimate* te = st.on(est.targets_[ti].name);
+        if (!te) continue;
+        if (te->fits && !*te->fits) evals[ti].fits = false;
+        if (te->hours) h += *te->hours;
+      }
+      evals[ti].longest = std::max(evals[ti].longest, h);
+      if (h > settings.limits.max_hours) evals[ti].hours_ok = false;
+    }
+  }
+  const std::string limit_h = std::to_string(static_cast<long long>(std::llround(settings.limits.max_hours)));
+  int chosen = -1;
+  if (est.targets_.empty()) {
+    out.target_reason = "no targets configured";
+  } else if (opt.target) {
+    chosen = 0;
+    out.target_reason = "given with --target";
+  } else {
+    for (std::size_t ti = 0; ti < evals.size() && chosen < 0; ++ti)
+      if (evals[ti].fits && evals[ti].hours_ok) {
+        chosen = static_cast<int>(ti);
+        out.target_reason = out.parts.empty() || std::all_of(out.parts.begin(), out.parts.end(), [](const PartEstimate& p) { return p.stages.empty(); })
+                                ? "no training stage found: the smallest target"
+                                : "the smallest target where every stage fits in GPU memory and every part takes at most " +
+                                      limit_h + " h";
+      }
+    if (chosen < 0) {
+      for (std::size_t ti = 0; ti < evals.size(); ++ti)
+        if (evals[ti].fits && (chosen < 0 || evals[ti].longest < evals[chosen].longest)) chosen = static_cast<int>(ti);
+      if (chosen >= 0)
+        out.target_reason = "no target finishes every part within " + limit_h +
+                            " h; the fastest target where every stage fits in GPU memory";
+    }
+    if (chosen < 0) {
+      chosen = static_cast<int>(est.targets_.size()) - 1;
+      out.target_reason = "no target has the GPU memory for every stage; the largest target";
+    }
+  }
+  if (chosen >= 0) out.target = est.targets_[chosen].name;
+
+  bool all_known = true;
+  double total = 0;
+  for (auto& part : out.parts) {
+    bool known = true;
+    double h = 0;
+    for (const auto& st : part.stages) {
+      const TargetEstimate* te = out.target.empty() ? nullptr : st.on(out.target);
+      if (te && te->hours) h += *te->hours;
+      else known = false;
+    }
+    part.known_hours = h;
+    if (known) part.hours = h;
+    else all_known = false;
+    total += h;
+  }
+  if (all_known) out.total_hours = total;
+  return out;
+}
+
 }  // namespace rwkvq

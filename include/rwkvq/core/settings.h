@@ -31,9 +31,12 @@ struct Limits {
   double max_hours = 12.0;           // limits/hours, per part
   std::uint64_t max_file_bytes = 5ull << 20;   // data/committed: any file over this
   std::uint64_t max_text_bytes = 1ull << 20;   // data/committed: .json/.txt over this
-  double utilisation = 0.3;          // fraction of bf16 peak reached in training (calibrated)
+  double utilisation = 0.25;         // fraction of bf16 peak reached in training (calibrated,
+                                     // bench/calibrate_utilisation.py, docs/estimate.md)
   double stage3_slowdown = 1.5;      // time factor for deepspeed_stage_3
   double offload_slowdown = 1.3;     // time factor for *_offload strategies
+  double activation_bytes = 34;      // activation bytes per token x layer x width (memory)
+  double overhead_gib = 1.5;         // fixed CUDA/framework memory per GPU
 };
 
 struct PriorityWeights {
@@ -57,6 +60,8 @@ struct Settings {
   std::vector<TargetSpec> targets;  // in size order: smallest first
   PriorityWeights priority;
   std::string source;  // path of the rwkvq.yaml that was loaded; "" = built-in defaults
+  // rule id -> "FILE:LINE:COL" of its override in the loaded file (for unknown_rule_ids)
+  std::map<std::string, std::string> rule_positions;
 
   const GpuSpec* gpu(std::string_view name) const;
   const TargetSpec* target(std::string_view name) const;
@@ -69,5 +74,10 @@ Settings load_settings(const std::filesystem::path& file);
 // The rwkvq.yaml of the repository containing `start` (walking up to the first folder with
 // .git, or the filesystem root), if any.
 std::optional<std::filesystem::path> find_settings_file(const std::filesystem::path& start);
+// load_settings accepts any well-formed rule id ("group/name"), since core does not know the
+// rule registry. The CLI passes the registered ids here and warns with the returned messages:
+// "FILE:LINE:COL: unknown rule 'x' (did you mean 'y'?)".
+std::vector<std::string> unknown_rule_ids(const Settings& settings,
+                                          const std::vector<std::string>& known_ids);
 
 }  // namespace rwkvq

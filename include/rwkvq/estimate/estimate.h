@@ -3,6 +3,7 @@
 // stage, per part, for every configured target. Pure computation over the Request model.
 // (Owned by the estimate work; this first version fixes the shape the rules and queue use.)
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ struct ParamEstimate {
   std::optional<long long> value;  // parameters; nullopt = unknown
   std::string source;              // "init_model.py arguments (cell 4)", "file name RWKV-5-World-1B5", "--params", "unknown: ..."
   std::optional<long long> n_layer, n_embd, vocab_size;
+  Location loc;                    // the command the size was read from (init_model/download); may be empty
 };
 
 struct TokenEstimate {
@@ -30,6 +32,7 @@ struct TargetEstimate {
   std::optional<bool> fits;      // memory fits; nullopt = unknown
   std::optional<double> hours;   // nullopt = unknown
   std::string why;               // why hours/memory are unknown
+  int gpus_used = 1;             // GPUs the stage uses there (min(devices, gpus) for a numeric devices)
 };
 
 struct StageEstimate {
@@ -42,7 +45,10 @@ struct StageEstimate {
   TokenEstimate tokens;
   std::optional<long long> ctx_len, microbatch_size, target_batch_size, max_epochs, max_steps;
   std::string strategy, precision;
-  std::vector<TargetEstimate> targets;
+  std::vector<TargetEstimate> targets;  // one per configured target (or the --target only)
+  std::vector<std::string> notes;       // assumptions made (defaults taken, unknown values)
+
+  const TargetEstimate* on(std::string_view target) const;
 };
 
 struct PartEstimate {
@@ -50,7 +56,8 @@ struct PartEstimate {
   std::string name;       // notebook file
   int part = 0;
   std::vector<StageEstimate> stages;
-  std::optional<double> hours;  // on the chosen target; nullopt = unknown
+  std::optional<double> hours;  // on the chosen target; nullopt = unknown (some stage unknown)
+  double known_hours = 0;       // sum over the stages whose hours are known (a lower bound)
 };
 
 struct RequestEstimate {
@@ -58,6 +65,7 @@ struct RequestEstimate {
   std::string target_reason;  // why that target
   std::vector<PartEstimate> parts;
   std::optional<double> total_hours;
+  std::vector<std::string> targets_considered;  // names, smallest first
 };
 
 struct EstimateOptions {
@@ -66,7 +74,13 @@ struct EstimateOptions {
   std::optional<long long> params;    // --params
 };
 
+// Throws UsageError for an unknown --target. Never throws on odd request contents.
+// Parts: one per request notebook (training-notebook*.ipynb) with its stages; when the folder
+// has no request notebook, every notebook with a training stage (researchers' notebooks).
 RequestEstimate estimate_request(const Request& req, const Settings& settings,
                                  const EstimateOptions& opt);
+
+// JSON of `rwkvq estimate --format json` (schemas/estimate.schema.json).
+std::string estimate_json(const Request& req, const RequestEstimate& est);
 
 }  // namespace rwkvq
