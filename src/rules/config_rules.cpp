@@ -1,0 +1,223 @@
+// config/: the trainer config (YAML) itself: it parses, its keys are ones the trainer accepts,
+// it trains in bf16. Also limits/unbounded, which needs the config only (the estimate-based
+// limits/ rules live in limits_rules.cpp).
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "rules/rule_helpers.h"
+#include "rwkvq/rules/rule.h"
+#include "rwkvq/util/embedded.h"
+#include "rwkvq/util/strings.h"
+
+namespace rwkvq {
+namespace {
+
+using namespace rules;
+
+class Invalid : public Rule {
+ public:
+  std::string_view id() const override { return "config/invalid"; }
+  Severity default_severity() const override { return Severity::Error; }
+  std::string_view summary() const override {
+    return "a YAML config that does not parse, or a trainer/model/data section of the wrong type";
+  }
+  void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
+    std::set<int> used_for_training;
+    for (const NotebookProgram* nb : checked_notebooks(req))
+      for (const Stage& st : nb->stages)
+        if (st.config_index >= 0) used_for_training.insert(st.config_index);
+    for (std::size_t i = 0; i < req.configs.size(); ++i) {
+      const ConfigFile& cfg = req.configs[i];
+      if (cfg.error) {
+        Location l = file_loc(cfg.rel);
+        l.line = cfg.error->line;
+        l.column = cfg.error->column;
+        out.push_back(make(l, cfg.rel + " is not valid YAML: " + cfg.error->message,
+                           "fix the YAML at line " + std::to_string(cfg.error->line) +
+                               " (indent with spaces, quote values containing ':' or '#')"));
+        continue;
+      }
+      for (const ConfigEntry& e : cfg.bad_sections)
+        out.push_back(make(e.loc, "`" + e.key + "` in " + cfg.rel + " must be a mapping of settings" +
+                                      (e.kind == ConfigEntry::Kind::Scalar ? ", not the value \"" + e.value + "\""
+                                                                          : ""),
+                           "write it as in the example config: `" + e.key + ":` followed by indented "
+                           "`key: value` lines"));
+      if (used_for_training.count(static_cast<int>(i)) && !cfg.is_training_config)
+        out.push_back(make(file_loc(cfg.rel),
+                           cfg.rel + " is passed to the trainer with -c but has no trainer/model/data sections",
+                           "use a training config like notebook/community/example/training-config.yaml"));
+    }
+  }
+};
+RWKVQ_REGISTER_RULE(Invalid);
+
+struct KnownKeys {
+  std::map<std::string, std::vector<std::string>> sections;  // "top", "trainer", "model", "data"
+  std::map<std::string, std::set<std::string>> retired;      // seen_but_unknown
+};
+
+const KnownKeys& known_keys() {
+  static const KnownKeys keys = [] {
+    KnownKeys k;
+    try {
+      const auto& data = embedded_data();
+      auto it = data.find("trainer-keys.yaml");
+      if (it == data.end()) return k;
+      YAML::Node root = YAML::Load(std::string(it->second));
+      for (const char* s : {"top", "trainer", "model", "data"})
+        if (root[s] && root[s].IsSequence())
+          for (const auto& n : root[s]) k.sections[s].push_back(n.as<std::string>());
+      if (root["seen_but_unknown"] && root["seen_but_unknown"].IsMap())
+        for (const auto& kv : root["seen_but_unknown"])
+          if (kv.second.IsSequence())
+            for (const auto& n : kv.second) k.retired[kv.first.as<std::string>()].insert(n.as<std::string>());
+    } catch (const std::exception&) {
+      // Built-in data; a broken file shows in the tests (no keys -> the rule stays silent).
+    }
+    return k;
+  }();
+  return keys;
+}
+
+class UnknownKey : public Rule {
+ public:
+  std::string_view id() const override { return "config/unknown-key"; }
+  Severity default_severity() const override { return Severity::Warning; }
+  std::string_view summary() const override {
+    return "a config key (or command-line override) the trainer does not accept";
+  }
+  void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
+    const KnownKeys& kk = known_keys();
+    if (kk.sections.empty()) return;
+    for (const ConfigFile& cfg : req.configs) {
+      if (cfg.error || !cfg.is_training_config) continue;
+      std::set<std::string> seen;
+      for (const ConfigEntry& e : cfg.entries) {
+        auto [section, key] = split_key(e.key);
+        if (key.empty() && section.empty()) continue;
+        if (!seen.insert(section + "." + key).second) continue;
+        judge(section, key, e.loc, cfg.rel, kk, out);
+      }
+    }
+    std::set<std::string> seen;
+    for (const NotebookProgram* nb : checked_notebooks(req))
+      for (const Command& c : nb->commands)
+        for (const Override& o : c.overrides) {
+          auto [section, key] = split_key(o.key);
+          if (section.empty() || key.empty()) continue;  // --print_config etc.
+          if (!seen.insert(section + "." + key + "@" + std::to_string(o.loc.cell)).second) continue;
+          judge(section, key, o.loc, "the command line of " + where(o.loc), kk, out, true);
+        }
+  }
+
+ private:
+  // "trainer.callbacks[0].init_args" -> ("trainer", "callbacks"); "seed_everything" -> ("", "seed_everything")
+  static std::pair<std::string, std::string> split_key(const std::string& full) {
+    auto strip = [](std::string s) {
+      auto b = s.find('[');
+      return b == std::string::npos ? s : s.substr(0, b);
+    };
+    auto dot = full.find('.');
+    if (dot == std::string::npos) return {"", strip(full)};
+    std::string section = strip(full.substr(0, dot));
+    std::string rest = full.substr(dot + 1);
+    auto dot2 = rest.find('.');
+    return {section, strip(dot2 == std::string::npos ? rest : rest.substr(0, dot2))};
+  }
+
+  void judge(const std::string& section, const std::string& key, const Location& loc,
+             const std::string& where_text, const KnownKeys& kk, std::vector<Finding>& out,
+             bool override_key = false) const {
+    std::string list = section.empty() ? "top" : section;
+    auto it = kk.sections.find(list);
+    if (it == kk.sections.end()) {
+      if (section.empty() || !override_key) return;  // nested keys of an unknown top key: reported at the top
+      std::vector<std::string> tops = kk.sections.at("top");
+      std::string near = closest(section, tops, 2);
+      out.push_back(make(loc, "`--" + section + "." + key + "` in " + where_text + ": the trainer has no `" + section + "` section",
+                         near.empty() ? "use --trainer.…, --model.… or --data.…" : "did you mean --" + near + "." + key + "?"));
+      return;
+    }
+    const auto& keys = it->second;
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) return;
+    std::string shown = section.empty() ? key : section + "." + key;
+    std::string near = closest(key, keys, std::max<std::size_t>(2, key.size() / 3));
+    bool retired = !section.empty() && kk.retired.count(section) && kk.retired.at(section).count(key);
+    std::string msg = "`" + shown + "` in " + where_text + " is not a key the trainer accepts" +
+                      (retired ? " (no trainer version reads it; it is silently ignored or rejected)" : "");
+    std::string hint = near.empty() ? "remove it, or check the spelling against the example config"
+                                    : "did you mean `" + (section.empty() ? near : section + "." + near) + "`?";
+    out.push_back(make(loc, msg, hint));
+  }
+};
+RWKVQ_REGISTER_RULE(UnknownKey);
+
+class Precision : public Rule {
+ public:
+  std::string_view id() const override { return "config/precision"; }
+  Severity default_severity() const override { return Severity::Warning; }
+  std::string_view summary() const override { return "trainer.precision is not bf16"; }
+  void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
+    std::size_t from = out.size();
+    for (const RunView& r : runs(req)) {
+      const auto& p = r.eff.precision;
+      if (p.unknown) continue;
+      if (!p.set()) {
+        Location l = r.config ? file_loc(r.config->rel) : r.loc;
+        out.push_back(make(l, r.label + " sets no trainer.precision, so it trains in 32-bit float: "
+                                        "twice the memory and far slower than bf16",
+                           "add `precision: bf16` under `trainer:` in " +
+                               (r.config ? r.config->rel : std::string("the config"))));
+        continue;
+      }
+      std::string v = to_lower(*p.value);
+      if (v == "bf16" || v == "bf16-mixed" || v == "bf16-true") continue;
+      out.push_back(make(origin_or(p, r.loc),
+                         r.label + " trains with precision " + *p.value +
+                             "; the programme's RTX 3090 nodes are set up for bf16",
+                         "use `precision: bf16` (" +
+                             (p.overridden ? "the --trainer.precision override in " + where(p.origin)
+                                           : std::string("trainer.precision in the config")) + ")"));
+    }
+    dedupe(out, from);
+  }
+};
+RWKVQ_REGISTER_RULE(Precision);
+
+class Unbounded : public Rule {
+ public:
+  std::string_view id() const override { return "limits/unbounded"; }
+  Severity default_severity() const override { return Severity::Error; }
+  std::string_view summary() const override {
+    return "max_epochs -1 (or absent) and max_steps <= 0: the run never ends";
+  }
+  void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
+    std::size_t from = out.size();
+    for (const RunView& r : runs(req)) {
+      const auto& ep = r.eff.max_epochs;
+      const auto& st = r.eff.max_steps;
+      if (ep.unknown || st.unknown) continue;
+      bool epochs_unbounded = !ep.set() || *ep.value < 0;
+      bool steps_unbounded = !st.set() || *st.value <= 0;
+      if (!epochs_unbounded || !steps_unbounded) continue;
+      Location l = ep.set() ? origin_or(ep, r.loc) : st.set() ? origin_or(st, r.loc)
+                                                              : (r.config ? file_loc(r.config->rel) : r.loc);
+      std::string what = ep.set() ? "trainer.max_epochs is " + std::to_string(*ep.value)
+                                  : std::string("trainer.max_epochs is not set");
+      what += st.set() ? " and trainer.max_steps is " + std::to_string(*st.value)
+                       : std::string(" and trainer.max_steps is not set");
+      out.push_back(make(l, r.label + ": " + what + ", so the run has no end and would hold the node",
+                         "set trainer.max_epochs to a number of epochs (e.g. 1) or trainer.max_steps "
+                         "to a positive number of steps"));
+    }
+    dedupe(out, from);
+  }
+};
+RWKVQ_REGISTER_RULE(Unbounded);
+
+}  // namespace
+}  // namespace rwkvq

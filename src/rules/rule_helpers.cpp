@@ -1,0 +1,179 @@
+#include "rules/rule_helpers.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "rwkvq/request/vpath.h"
+#include "rwkvq/util/strings.h"
+
+namespace rwkvq::rules {
+
+std::vector<const NotebookProgram*> checked_notebooks(const Request& req) {
+  std::vector<const NotebookProgram*> requested, all;
+  for (const auto& nb : req.notebooks) {
+    if (nb.notebook.error) continue;
+    all.push_back(&nb);
+    if (nb.request_notebook) requested.push_back(&nb);
+  }
+  return requested.empty() ? all : requested;
+}
+
+const NotebookProgram* last_request_notebook(const Request& req) {
+  const NotebookProgram* best = nullptr;
+  for (const auto& nb : req.notebooks) {
+    if (!nb.request_notebook || nb.notebook.error) continue;
+    if (!best || nb.part > best->part) best = &nb;
+  }
+  return best;
+}
+
+Location file_loc(std::string_view rel) {
+  Location l;
+  l.file = std::string(rel);
+  return l;
+}
+
+Location line_loc(const Notebook& nb, const Cell& cell, std::size_t line_index) {
+  Location l;
+  l.file = nb.rel;
+  l.cell = cell.number;
+  if (line_index < cell.lines.size()) {
+    l.line = cell.lines[line_index].file_line;
+    l.column = cell.lines[line_index].file_column;
+    l.cell_line = static_cast<int>(line_index) + 1;
+  } else {
+    l.line = cell.file_line;
+  }
+  return l;
+}
+
+Location code_loc(const Notebook& nb, const CodeLine& line) {
+  Location l;
+  l.file = nb.rel;
+  l.line = line.file_line;
+  l.column = line.file_column;
+  l.cell = line.cell;
+  l.cell_line = line.cell_line;
+  return l;
+}
+
+Location cell_loc(const Notebook& nb, const Cell& cell) {
+  Location l;
+  l.file = nb.rel;
+  l.line = cell.file_line;
+  l.cell = cell.number;
+  return l;
+}
+
+std::string where(const Location& loc) {
+  if (loc.cell > 0) {
+    std::string s = "cell " + std::to_string(loc.cell);
+    if (loc.cell_line > 0) s += ", line " + std::to_string(loc.cell_line);
+    return s;
+  }
+  if (loc.line > 0) return "line " + std::to_string(loc.line);
+  return "";
+}
+
+bool path_under(std::string_view path, std::string_view dir) {
+  if (path.empty() || dir.empty()) return false;
+  std::string p = path_normalize(path), d = path_normalize(dir);
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  if (p == d) return true;
+  return p.size() > d.size() && starts_with(p, d) && p[d.size()] == '/';
+}
+
+std::string repo_path(std::string_view rel) { return path_join(kRepoRoot, rel); }
+
+std::string show_path(std::string_view vpath) {
+  if (auto r = repo_relative(vpath)) return r->empty() ? std::string("the repository root") : *r;
+  return std::string(vpath);
+}
+
+std::string resolve(std::string_view written, std::string_view cwd) {
+  if (written.empty()) return "";
+  if (written.front() == '/') return path_normalize(written);
+  if (written.front() == '~') return "";
+  if (cwd.empty()) return "";
+  return path_normalize(path_join(cwd, written));
+}
+
+std::string notebook_dir(const Request& req, const NotebookProgram& nb) {
+  if (!nb.env.notebook_dir.empty()) return nb.env.notebook_dir;
+  std::string rel = req.repo.rel_dir;
+  if (rel.empty()) rel = "notebook/community/" + req.folder.root.filename().string();
+  return repo_path(rel);
+}
+
+std::optional<std::string> folder_relative(const Request& req, const NotebookProgram& nb,
+                                           std::string_view vpath) {
+  std::string dir = notebook_dir(req, nb);
+  std::string p = path_normalize(vpath);
+  if (!path_under(p, dir) || p.size() <= dir.size() + 1) return std::nullopt;
+  return p.substr(dir.size() + 1);
+}
+
+int script_word(const Command& cmd) {
+  for (std::size_t i = 0; i < cmd.argv.size(); ++i)
+    if (ends_with(cmd.argv[i].text, ".py")) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<RunView> runs(const Request& req) {
+  std::vector<RunView> out;
+  for (const NotebookProgram* nb : checked_notebooks(req)) {
+    for (const Stage& st : nb->stages) {
+      RunView r;
+      r.nb = nb;
+      r.stage = &st;
+      if (st.command_index >= 0 && st.command_index < static_cast<int>(nb->commands.size()))
+        r.cmd = &nb->commands[static_cast<std::size_t>(st.command_index)];
+      if (st.config_index >= 0 && st.config_index < static_cast<int>(req.configs.size()))
+        r.config = &req.configs[static_cast<std::size_t>(st.config_index)];
+      r.eff = st.config;
+      r.cwd = r.cmd ? r.cmd->cwd : "";
+      r.loc = r.cmd ? r.cmd->loc : file_loc(nb->notebook.rel);
+      r.label = "the training run in " + (r.cmd ? where(r.cmd->loc) + " of " : std::string()) +
+                nb->notebook.rel;
+      out.push_back(std::move(r));
+    }
+  }
+  if (!out.empty()) return out;
+  for (const ConfigFile& cfg : req.configs) {
+    if (cfg.error || !cfg.is_training_config) continue;
+    RunView r;
+    r.config = &cfg;
+    r.eff = effective_config(&cfg, {});
+    r.cwd = repo_path("RWKV-vX");
+    r.loc = file_loc(cfg.rel);
+    r.label = cfg.rel;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void dedupe(std::vector<Finding>& out, std::size_t from) {
+  std::set<std::tuple<std::string, int, int, std::string>> seen;
+  std::vector<Finding> kept(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(from));
+  for (std::size_t i = from; i < out.size(); ++i) {
+    auto key = std::make_tuple(out[i].loc.file, out[i].loc.line, out[i].loc.column, out[i].message);
+    if (seen.insert(key).second) kept.push_back(std::move(out[i]));
+  }
+  out = std::move(kept);
+}
+
+bool code_mentions(const NotebookProgram& nb, std::string_view needle) {
+  for (const CodeLine& l : nb.lines) {
+    if (l.kind == LineKind::Blank || l.kind == LineKind::Comment) continue;
+    if (l.text.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool loc_before(const Location& a, const Location& b) {
+  return std::tie(a.cell, a.cell_line, a.column) < std::tie(b.cell, b.cell_line, b.column);
+}
+
+}  // namespace rwkvq::rules
