@@ -1,7 +1,9 @@
 #pragma once
 // Static evaluation of the simple Python a notebook uses to set variables. Only literals and a
 // handful of pure operations are understood; anything else is Unknown (never invented).
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +31,9 @@ struct Value {
 struct PyEnv {
   std::map<std::string, Value> vars;
   std::string notebook_dir;  // virtual absolute path of the notebook's folder (see vpath.h)
+  // The kernel's working folder when it differs from notebook_dir (os.chdir, %cd); "" = unknown.
+  std::optional<std::string> cwd;
+  std::string current_dir() const { return cwd ? *cwd : notebook_dir; }
   Value get(const std::string& name) const;  // Unknown("NAME is never set") when absent
 };
 
@@ -45,5 +50,14 @@ void exec_python_line(std::string_view line, PyEnv& env);
 // Runs every Python line of a code cell in order (handles if/else/for/with blocks by indentation).
 struct CodeLine;
 void exec_python_cell(const std::vector<CodeLine>& lines, PyEnv& env);
+
+// The same, calling `on_shell` for every Shell, LineMagic, CellMagic and ShellCellBody line at
+// the point where it runs, with the variables of that point. `conditional` is true when the line
+// sits in a branch or loop whose execution cannot be decided statically; lines in a branch that
+// is statically not taken, or in a def/class body, are not reported. A `var = !cmd` line makes
+// `var` Unknown after the callback.
+using ShellLineHandler = std::function<void(const CodeLine& line, PyEnv& env, bool conditional)>;
+void exec_python_cell(const std::vector<CodeLine>& lines, PyEnv& env,
+                      const ShellLineHandler& on_shell);
 
 }  // namespace rwkvq
