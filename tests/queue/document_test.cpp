@@ -1,0 +1,107 @@
+#include <catch2/catch.hpp>
+
+#include "queue/queue_fixtures.h"
+#include "rwkvq/core/error.h"
+#include "rwkvq/queue/document.h"
+
+using namespace rwkvq;
+using namespace rwkvq::queue;
+
+namespace {
+std::string error_of(const std::string& text) {
+  try {
+    parse_queue(text, "q.json");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("a queue round-trips through its JSON", "[queue][document]") {
+  Queue q = qtest::queue_of({qtest::make(1, {2.5, std::nullopt}, "rwkv-x"), qtest::make(7, {1.0})});
+  q.requests[0].parts[0].state = PartState::Done;
+  q.requests[0].parts[0].node = "node-a";
+  q.requests[0].parts[0].started = qtest::kT0 + 60;
+  q.requests[0].parts[0].finished = qtest::kT0 + 3600;
+  q.requests[0].parts[1].on["8x24vgb"] = TargetFit{0.4, true};
+  q.requests[0].history.push_back({qtest::kT0, "alice", "add", 0, "looks good"});
+  q.requests[1].boost = -3;
+  q.requests[1].since = qtest::kT0 + 10;
+  const std::string text = serialize_queue(q);
+  const Queue back = parse_queue(text, "q.json");
+  CHECK(serialize_queue(back) == text);
+  REQUIRE(back.requests.size() == 2);
+  CHECK(back.next_id == 8);
+  CHECK(back.requests[0].parts[1].on.at("8x24vgb").hours == Approx(0.4));
+  CHECK_FALSE(back.requests[0].parts[1].hours);
+  CHECK(back.requests[1].since == qtest::kT0 + 10);
+  CHECK(request_state(back.requests[0]) == "queued");
+  CHECK(text.find("\"state\": \"queued\"") != std::string::npos);
+}
+
+TEST_CASE("empty text is an empty queue", "[queue][document]") {
+  CHECK(parse_queue("", "q.json").requests.empty());
+  CHECK(parse_queue("  \n", "q.json").next_id == 1);
+}
+
+TEST_CASE("a JSON syntax error names path, line and column", "[queue][document]") {
+  const std::string text = "{\n  \"version\": 1,\n  \"next_id\": 1,\n  \"requests\": [,]\n}\n";
+  CHECK_THAT(error_of(text), Catch::StartsWith("q.json:4:16: not valid JSON"));
+  CHECK_THAT(error_of("{\"version\": 1,"), Catch::StartsWith("q.json:1:"));
+  CHECK_THAT(error_of("\xEF\xBB\xBF{]"), Catch::StartsWith("q.json:1:5:"));
+}
+
+TEST_CASE("schema violations name the offending value's position", "[queue][document]") {
+  Queue q = qtest::queue_of({qtest::make(1, {2.0}), qtest::make(2, {1.0})});
+  std::string text = serialize_queue(q);
+  SECTION("unknown part state") {
+    const auto pos = text.rfind("\"queued\"");
+    text.replace(pos, 8, "\"runing\"");
+    const std::string err = error_of(text);
+    CHECK_THAT(err, Catch::Contains("unknown part state \"runing\""));
+    CHECK_THAT(err, Catch::Contains("/requests/1/parts/0/state"));
+    // the position is the value's own line
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
+    CHECK_THAT(err, Catch::StartsWith("q.json:" + std::to_string(line) + ":"));
+  }
+  SECTION("unknown field") {
+    text.replace(text.find("\"boost\""), 7, "\"boots\"");
+    CHECK_THAT(error_of(text), Catch::Contains("unknown field \"boots\""));
+  }
+  SECTION("duplicate id") {
+    text.replace(text.find("\"r2\""), 4, "\"r1\"");
+    CHECK_THAT(error_of(text), Catch::Contains("duplicate request id"));
+  }
+  SECTION("bad time") {
+    text.replace(text.find("2024-05-01T12:00:00Z"), 20, "2024-05-01T12:00:99Z");
+    CHECK_THAT(error_of(text), Catch::Contains("is not an ISO-8601 time"));
+  }
+  SECTION("parts out of order") {
+    Queue q2 = qtest::queue_of({qtest::make(1, {1.0, 2.0})});
+    q2.requests[0].parts[1].n = 3;
+    CHECK_THAT(error_of(serialize_queue(q2)), Catch::Contains("numbered 1..N"));
+  }
+  SECTION("id not below next_id") {
+    text.replace(text.find("\"next_id\": 3"), 12, "\"next_id\": 2");
+    CHECK_THAT(error_of(text), Catch::Contains("not below next_id"));
+  }
+  SECTION("a valid file passes") { CHECK(error_of(text).empty()); }
+}
+
+TEST_CASE("an unknown version is refused", "[queue][document]") {
+  CHECK_THAT(error_of("{\"version\": 2, \"next_id\": 1, \"requests\": []}"),
+             Catch::Contains("unsupported queue version 2"));
+  CHECK_THAT(error_of("{\"next_id\": 1, \"requests\": []}"), Catch::Contains("missing required field \"version\""));
+  CHECK_THAT(error_of("[]"), Catch::Contains("must be an object"));
+  CHECK(error_of("{\"version\": 1, \"next_id\": 1, \"requests\": []}").empty());
+}
+
+TEST_CASE("JSON pointers are located in the text", "[queue][document]") {
+  const std::string t = "{\"a\": [1, {\"b\": \"x,}\"}], \"c\": {\"d\": [true]}}";
+  CHECK(t.substr(locate_json_pointer(t, "/a/1/b"), 5) == "\"x,}\"");
+  CHECK(t.substr(locate_json_pointer(t, "/c/d/0"), 4) == "true");
+  CHECK(t.substr(locate_json_pointer(t, "/c/zz"), 1) == "{");  // nearest existing value
+  CHECK(locate_json_pointer("{\"a\": [", "/a/5/x") <= 7);         // truncated input: no crash
+  CHECK(line_col("ab\ncd", 4) == std::pair<int, int>{2, 2});
+}

@@ -1,0 +1,158 @@
+#include <catch2/catch.hpp>
+
+#include "queue/queue_fixtures.h"
+#include "rwkvq/core/error.h"
+#include "rwkvq/queue/scheduler.h"
+
+using namespace rwkvq;
+using namespace rwkvq::queue;
+
+namespace {
+PriorityWeights weights() {
+  PriorityWeights w;
+  w.age = 0;  // deterministic tests: no age drift
+  return w;
+}
+}  // namespace
+
+TEST_CASE("next proposes the best runnable part for the target", "[queue][scheduler]") {
+  Queue q = qtest::queue_of({qtest::make(1, {3.0}, "community"), qtest::make(2, {5.0}, "rwkv-x"),
+                             qtest::make(3, {1.0}, "rwkv-x", "8x24vgb")});
+  auto r = next_part(q, weights(), "1x24vgb", std::nullopt, qtest::kT0);
+  REQUIRE(r.chosen);
+  CHECK(r.chosen->entry->id == "r2");
+  CHECK(r.chosen->part == 1);
+  REQUIRE(r.passed.size() == 1);  // r3 ranks higher but wants 8x24vgb
+  CHECK(r.passed[0].candidate.entry->id == "r3");
+  CHECK(r.passed[0].reason == PassReason::WrongTarget);
+  auto r8 = next_part(q, weights(), "8x24vgb", std::nullopt, qtest::kT0);
+  REQUIRE(r8.chosen);
+  CHECK(r8.chosen->entry->id == "r3");
+}
+
+TEST_CASE("with a window, next backfills and says why better parts were passed", "[queue][scheduler]") {
+  Queue q = qtest::queue_of({qtest::make(1, {5.0}, "rwkv-x"), qtest::make(2, {std::nullopt}, "rwkv-x"),
+                             qtest::make(3, {2.0, 2.0}, "rwkv-x"), qtest::make(4, {3.5}, "community"),
+                             qtest::make(5, {1.0}, "community")});
+  q.requests[2].parts[0].state = PartState::Running;
+  q.requests[2].parts[0].node = "n7";
+  auto r = next_part(q, weights(), "1x24vgb", 4.0, qtest::kT0);
+  REQUIRE(r.chosen);
+  // r5 (1 h) ranks above r4 (3.5 h) by shortness, and fits
+  CHECK(r.chosen->entry->id == "r5");
+  REQUIRE(r.passed.size() == 3);
+  CHECK(r.passed[0].candidate.entry->id == "r3");
+  CHECK(r.passed[0].reason == PassReason::Waiting);
+  CHECK(r.passed[0].candidate.part == 2);
+  CHECK_THAT(r.passed[0].why, Catch::Contains("running on n7"));
+  // r1 (5 h: shortness 0.58) ranks above r2 (unknown hours: shortness 0.5)
+  CHECK(r.passed[1].candidate.entry->id == "r1");
+  CHECK(r.passed[1].reason == PassReason::TooLong);
+  CHECK_THAT(r.passed[1].why, Catch::Contains("needs 5h, the window is 4h"));
+  CHECK(r.passed[2].candidate.entry->id == "r2");
+  CHECK(r.passed[2].reason == PassReason::UnknownEstimate);
+
+  // Without a window, the best queued part wins even when long or unknown.
+  auto nw = next_part(q, weights(), "1x24vgb", std::nullopt, qtest::kT0);
+  REQUIRE(nw.chosen);
+  CHECK(nw.chosen->entry->id == "r1");
+
+  // A window nothing fits: no proposal, every part listed.
+  auto none = next_part(q, weights(), "1x24vgb", 0.5, qtest::kT0);
+  CHECK_FALSE(none.chosen);
+  CHECK(none.passed.size() == 5);
+}
+
+TEST_CASE("failed parts block their request in next", "[queue][scheduler]") {
+  Queue q = qtest::queue_of({qtest::make(1, {1.0}, "rwkv-x"), qtest::make(2, {1.0})});
+  q.requests[0].parts[0].state = PartState::Failed;
+  auto r = next_part(q, weights(), "1x24vgb", std::nullopt, qtest::kT0);
+  REQUIRE(r.chosen);
+  CHECK(r.chosen->entry->id == "r2");
+  CHECK(r.passed.at(0).reason == PassReason::Failed);
+}
+
+TEST_CASE("node lists parse", "[queue][scheduler]") {
+  auto n = parse_nodes("1x24vgb=2, 8x24vgb,1x24vgb=1");
+  REQUIRE(n.size() == 2);
+  CHECK(n[0].target == "1x24vgb");
+  CHECK(n[0].count == 3);
+  CHECK(n[1].count == 1);
+  for (const char* bad : {"", ",", "=2", "1x24vgb=0", "1x24vgb=x", "1x24vgb=2x"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(parse_nodes(bad), UsageError);
+  }
+}
+
+TEST_CASE("plan respects part order and fills idle nodes", "[queue][scheduler]") {
+  // r1 (best): two parts of 2 h; r2: one part of 3 h; r3: 1 h part that only 8x24vgb runs.
+  Queue q = qtest::queue_of({qtest::make(1, {2.0, 2.0}, "rwkv-x"), qtest::make(2, {3.0}, "community"),
+                             qtest::make(3, {1.0}, "community", "8x24vgb")});
+  const Time from = qtest::kT0;
+  auto p = plan_queue(q, weights(), parse_nodes("1x24vgb=2,8x24vgb=1"), from, from);
+  REQUIRE(p.items.size() == 4);
+  auto find = [&](const char* id, int part) -> const PlanItem& {
+    for (const auto& it : p.items)
+      if (it.entry->id == id && it.part == part) return it;
+    FAIL("missing " << id << "/" << part);
+    return p.items[0];
+  };
+  const auto& a1 = find("r1", 1);
+  const auto& a2 = find("r1", 2);
+  const auto& b = find("r2", 1);
+  const auto& c = find("r3", 1);
+  CHECK(a1.start == from);
+  CHECK(a2.start >= a1.end);  // dependency
+  CHECK(a2.start == from + 2 * 3600);
+  CHECK(b.start == from);     // the second 1x24vgb node backfills while r1/part2 waits
+  CHECK(b.node != a1.node);
+  CHECK(c.node == "8x24vgb");
+  CHECK(c.start == from);
+  CHECK(p.end == from + 4 * 3600);
+  CHECK(p.unplanned.empty());
+}
+
+TEST_CASE("plan: one node runs parts in priority order, dependencies wait", "[queue][scheduler]") {
+  Queue q = qtest::queue_of({qtest::make(1, {1.0, 1.0}, "rwkv-x"), qtest::make(2, {1.0}, "community")});
+  auto p = plan_queue(q, weights(), parse_nodes("1x24vgb"), qtest::kT0, qtest::kT0);
+  REQUIRE(p.items.size() == 3);
+  CHECK(p.items[0].entry->id == "r1");
+  CHECK(p.items[1].entry->id == "r1");  // part 2 is ready when part 1 ends and outranks r2
+  CHECK(p.items[1].part == 2);
+  CHECK(p.items[2].entry->id == "r2");
+  CHECK(p.items[2].start == qtest::kT0 + 2 * 3600);
+}
+
+TEST_CASE("plan: running parts hold their node; unknowns and failures are not planned",
+          "[queue][scheduler]") {
+  Queue q = qtest::queue_of({qtest::make(1, {4.0, 1.0}, "rwkv-x"), qtest::make(2, {std::nullopt, 1.0}),
+                             qtest::make(3, {1.0}), qtest::make(4, {1.0}, "community", "2x80gb")});
+  q.requests[0].parts[0].state = PartState::Running;
+  q.requests[0].parts[0].node = "1x24vgb";
+  q.requests[0].parts[0].started = qtest::kT0 - 3600;  // 3 h left
+  q.requests[2].parts[0].state = PartState::Failed;
+  auto p = plan_queue(q, weights(), parse_nodes("1x24vgb"), qtest::kT0, qtest::kT0);
+  REQUIRE(p.items.size() == 2);
+  CHECK(p.items[0].running);
+  CHECK(p.items[0].end == qtest::kT0 + 3 * 3600);
+  CHECK(p.items[1].entry->id == "r1");
+  CHECK(p.items[1].part == 2);
+  CHECK(p.items[1].start == qtest::kT0 + 3 * 3600);
+  REQUIRE(p.unplanned.size() == 4);
+  std::map<std::string, std::string> why;
+  for (const auto& u : p.unplanned) why[u.entry->id + "/" + std::to_string(u.part)] = u.why;
+  CHECK_THAT(why["r2/1"], Catch::Contains("no estimate"));
+  CHECK_THAT(why["r2/2"], Catch::Contains("waits for part 1"));
+  CHECK_THAT(why["r3/1"], Catch::Contains("failed"));
+  CHECK_THAT(why["r4/1"], Catch::Contains("fits none of the planned nodes"));
+}
+
+TEST_CASE("plan: an overdue running part is assumed to end now", "[queue][scheduler]") {
+  Queue q = qtest::queue_of({qtest::make(1, {1.0})});
+  q.requests[0].parts[0].state = PartState::Running;
+  q.requests[0].parts[0].started = qtest::kT0 - 5 * 3600;
+  auto p = plan_queue(q, weights(), parse_nodes("1x24vgb"), qtest::kT0, qtest::kT0);
+  REQUIRE(p.items.size() == 1);
+  CHECK(p.items[0].overdue);
+  CHECK(p.items[0].end == qtest::kT0);
+}
