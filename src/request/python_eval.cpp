@@ -1484,6 +1484,17 @@ Value eval_expr(std::string_view expr, const PyEnv& env) {
   }
 }
 
+bool is_python_expression(std::string_view expr) {
+  try {
+    auto toks = tokenize(expr);
+    PyEnv empty;
+    eval_tokens(toks, empty, 0);
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 // ---------------------------------------------------------------- statements
 
 namespace {

@@ -1,8 +1,266 @@
-// STUB: to be replaced by the real implementation.
+// load_request(): folder scan -> configs -> notebooks run statically -> commands and stages.
 #include "rwkvq/request/request.h"
-#include <stdexcept>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "rwkvq/request/shell.h"
+#include "rwkvq/request/vpath.h"
+#include "rwkvq/util/strings.h"
+
+namespace fs = std::filesystem;
+
 namespace rwkvq {
 
-const ConfigFile* Request::config(std::string_view) const { return nullptr; }
-Request load_request(const std::string&) { throw std::logic_error("load_request: not implemented"); }
+const ConfigFile* Request::config(std::string_view rel) const {
+  for (const ConfigFile& c : configs) {
+    if (c.rel == rel) return &c;
+  }
+  return nullptr;
+}
+
+namespace {
+
+constexpr std::uint64_t kMaxNotebookBytes = 64ull << 20;
+constexpr std::uint64_t kMaxConfigBytes = 8ull << 20;
+
+bool lexists(const fs::path& p) {
+  struct stat st {};
+  return ::lstat(p.c_str(), &st) == 0;
+}
+
+// The nearest ancestor (or the folder itself) holding `.git`; a trainer checkout when it also
+// holds RWKV-v* folders. Only lstat() and readdir(): nothing is read.
+RepoContext find_repo(const fs::path& root) {
+  RepoContext ctx;
+  fs::path p = root;
+  for (int guard = 0; guard < 256; ++guard) {
+    if (lexists(p / ".git")) {
+      std::error_code ec;
+      std::vector<std::string> dirs;
+      for (fs::directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        if (!starts_with(name, "RWKV-v")) continue;
+        std::error_code ec2;
+        if (it->symlink_status(ec2).type() == fs::file_type::directory) dirs.push_back(name);
+        if (dirs.size() > 100) break;
+      }
+      if (!dirs.empty()) {
+        std::sort(dirs.begin(), dirs.end());
+        ctx.checkout = p;
+        ctx.trainer_dirs = std::move(dirs);
+        fs::path rel = root.lexically_relative(p);
+        ctx.rel_dir = rel.empty() || rel == "." ? "" : rel.generic_string();
+      }
+      break;  // the nearest repository decides, trainer checkout or not
+    }
+    if (!p.has_parent_path() || p.parent_path() == p) break;
+    p = p.parent_path();
+  }
+  if (!ctx.checkout) ctx.rel_dir = "notebook/community/" + root.filename().string();
+  return ctx;
+}
+
+bool is_top_level(const FileEntry& e) { return e.rel.find('/') == std::string::npos; }
+
+// k for "training-notebook-partk.ipynb" (digits as written, "01" -> 1); nullopt otherwise.
+std::optional<int> part_number(std::string_view name) {
+  constexpr std::string_view pre = "training-notebook-part";
+  constexpr std::string_view suf = ".ipynb";
+  if (!starts_with(name, pre) || !ends_with(name, suf)) return std::nullopt;
+  std::string_view d = name.substr(pre.size(), name.size() - pre.size() - suf.size());
+  if (d.empty() || d.size() > 6) return std::nullopt;
+  int n = 0;
+  for (char c : d) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+struct Runner {
+  const std::string& notebook_dir;
+  NotebookProgram& prog;
+  std::optional<std::string> cell_shell_cwd;  // a shell cell's cwd across its lines
+
+  void add(std::vector<Command> cmds, bool conditional) {
+    for (Command& c : cmds) {
+      c.conditional = conditional;
+      prog.commands.push_back(std::move(c));
+    }
+  }
+
+  void shell_line(const std::string& text, std::string& cwd, const Location& loc, bool conditional) {
+    add(recognise_commands(tokenize_shell(text), cwd, loc), conditional);
+  }
+
+  void on_line(const CodeLine& l, PyEnv& env, bool conditional) {
+    Location loc;
+    loc.file = prog.notebook.rel;
+    loc.line = l.file_line;
+    loc.column = l.file_column;
+    loc.cell = l.cell;
+    loc.cell_line = l.cell_line;
+    switch (l.kind) {
+      case LineKind::Shell: {
+        // each `!` line is its own shell, started in the kernel's working folder
+        std::string cwd = env.current_dir();
+        shell_line(ipython_substitute_marked(l.text, env), cwd, loc, conditional);
+        break;
+      }
+      case LineKind::ShellCellBody: {
+        // a %%bash cell: one shell for the whole cell; IPython does not expand {} in it
+        if (!cell_shell_cwd) cell_shell_cwd = env.current_dir();
+        shell_line(l.text, *cell_shell_cwd, loc, conditional);
+        break;
+      }
+      case LineKind::LineMagic: {
+        std::string_view t = trim(l.text);
+        std::size_t sp = t.find_first_of(" \t");
+        std::string name(t.substr(0, sp));
+        std::string arg(sp == std::string_view::npos ? "" : trim(t.substr(sp)));
+        if (name == "cd") {
+          std::string expanded = ipython_substitute_marked(arg, env);
+          auto words = tokenize_shell(expanded);
+          // %cd [-q] [-b] DIR
+          const ShellWord* dir = nullptr;
+          if (!words.empty()) {
+            for (const ShellWord& w : words[0].words) {
+              if (starts_with(w.text, "-") && w.text.size() == 2 && !w.unknown) continue;
+              dir = &w;
+              break;
+            }
+          }
+          std::string cwd = env.current_dir();
+          if (!dir || dir->unknown || dir->text.empty() || dir->text[0] == '~' || dir->text == "-") {
+            env.cwd = std::string();
+          } else if (dir->text[0] == '/') {
+            env.cwd = path_normalize(dir->text);
+          } else if (cwd.empty()) {
+            env.cwd = std::string();
+          } else {
+            env.cwd = path_join(cwd, dir->text);
+          }
+          // record it as a cd command so rules see where the kernel went
+          std::vector<SimpleCommand> sc(1);
+          ShellWord cdw;
+          cdw.text = "cd";
+          sc[0].words.push_back(cdw);
+          if (dir) sc[0].words.push_back(*dir);
+          std::string before = cwd;
+          add(recognise_commands(sc, before, loc), conditional);
+        } else if (name == "pip" || name == "conda") {
+          std::string c = name + " " + arg;
+          std::string cwd = env.current_dir();
+          shell_line(ipython_substitute_marked(c, env), cwd, loc, conditional);
+        } else if (name == "system" || name == "sx") {
+          std::string cwd = env.current_dir();
+          shell_line(ipython_substitute_marked(arg, env), cwd, loc, conditional);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+};
+
+void run_notebook(NotebookProgram& prog, const std::string& notebook_dir) {
+  PyEnv& env = prog.env;
+  env.notebook_dir = notebook_dir;
+  Runner r{notebook_dir, prog, std::nullopt};
+  for (const Cell& cell : prog.notebook.cells) {
+    if (cell.type != CellType::Code) continue;
+    std::vector<CodeLine> lines = classify_cell(cell);
+    r.cell_shell_cwd.reset();
+    exec_python_cell(lines, env, [&r](const CodeLine& l, PyEnv& e, bool conditional) {
+      r.on_line(l, e, conditional);
+    });
+    prog.lines.insert(prog.lines.end(), std::make_move_iterator(lines.begin()),
+                      std::make_move_iterator(lines.end()));
+  }
+}
+
+void build_stages(NotebookProgram& prog, const std::vector<ConfigFile>& configs,
+                  const std::string& notebook_dir) {
+  for (std::size_t k = 0; k < prog.commands.size(); ++k) {
+    const Command& c = prog.commands[k];
+    if (c.kind != CommandKind::Train) continue;
+    Stage s;
+    s.command_index = static_cast<int>(k);
+    s.config_path = c.input;
+    const ConfigFile* cfg = nullptr;
+    if (!s.config_path.empty()) {
+      for (std::size_t i = 0; i < configs.size(); ++i) {
+        if (path_join(notebook_dir, configs[i].rel) == s.config_path) {
+          s.config_index = static_cast<int>(i);
+          cfg = &configs[i];
+          break;
+        }
+      }
+    }
+    s.config = effective_config(cfg, c.overrides);
+    prog.stages.push_back(std::move(s));
+  }
+}
+
+}  // namespace
+
+Request load_request(const std::string& path) {
+  Request req;
+  req.folder = scan_folder(path);
+  req.repo = find_repo(req.folder.root);
+  const std::string notebook_dir =
+      req.repo.rel_dir.empty() ? std::string(kRepoRoot) : path_join(kRepoRoot, req.repo.rel_dir);
+
+  // configs: every top-level .yaml / .yml, by name
+  for (const FileEntry& e : req.folder.entries) {
+    if (!is_top_level(e) || e.type != FileEntry::Type::Regular) continue;
+    std::string lower = to_lower(e.rel);
+    if (!ends_with(lower, ".yaml") && !ends_with(lower, ".yml")) continue;
+    std::string why;
+    auto text = read_request_file(req.folder, e.rel, kMaxConfigBytes, &why);
+    if (!text) {
+      ConfigFile cf;
+      cf.rel = e.rel;
+      cf.error = ParseError{0, 0, "cannot read the file: " + why};
+      req.configs.push_back(std::move(cf));
+      continue;
+    }
+    req.configs.push_back(parse_config(e.rel, *text));
+  }
+  std::sort(req.configs.begin(), req.configs.end(),
+            [](const ConfigFile& a, const ConfigFile& b) { return a.rel < b.rel; });
+
+  // notebooks: every top-level regular .ipynb
+  for (const FileEntry& e : req.folder.entries) {
+    if (!is_top_level(e) || e.type != FileEntry::Type::Regular) continue;
+    if (!ends_with(to_lower(e.rel), ".ipynb")) continue;
+    NotebookProgram prog;
+    std::string why;
+    auto bytes = read_request_file(req.folder, e.rel, kMaxNotebookBytes, &why);
+    if (!bytes) {
+      prog.notebook.rel = e.rel;
+      prog.notebook.error = ParseError{0, 0, "cannot read the file: " + why};
+    } else {
+      prog.notebook = parse_notebook(e.rel, *bytes);
+    }
+    auto part = part_number(e.rel);
+    prog.part = part.value_or(0);
+    prog.request_notebook = e.rel == "training-notebook.ipynb" || part.has_value();
+    run_notebook(prog, notebook_dir);
+    build_stages(prog, req.configs, notebook_dir);
+    req.notebooks.push_back(std::move(prog));
+  }
+  std::stable_sort(req.notebooks.begin(), req.notebooks.end(),
+                   [](const NotebookProgram& a, const NotebookProgram& b) {
+                     if (a.request_notebook != b.request_notebook) return a.request_notebook;
+                     if (a.request_notebook && a.part != b.part) return a.part < b.part;
+                     return a.notebook.rel < b.notebook.rel;
+                   });
+  return req;
+}
+
 }  // namespace rwkvq

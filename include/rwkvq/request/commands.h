@@ -28,6 +28,7 @@ struct Override {
   std::string key;    // "model.load_model", "trainer.strategy"
   std::string value;  // after substitution
   bool unknown = false;
+  std::string why;    // unknown: why ("depends on X (never set)")
   Location loc;       // notebook cell/line of the command
 };
 
@@ -37,6 +38,10 @@ struct Command {
   std::string cwd;            // virtual absolute working folder; "" when unknown
   Location loc;               // the line in the notebook (file, line, column, cell, cell_line)
   bool unknown = false;       // some word or the cwd is unresolved
+  std::string why;            // unknown: the first reason found
+  bool conditional = false;   // in a branch or loop that may not run (set by load_request)
+  std::string script;         // python commands: basename of the script ("init_model.py")
+  std::vector<std::string> assignments;  // VAR=value words before the command / of `export`
 
   // Paths below are virtual absolute (resolved against cwd, see vpath.h), "" when unknown.
   // InitModel

@@ -42,6 +42,10 @@ struct PyEnv {
 // os.path.dirname(os.path.abspath("__file__")) = env.notebook_dir, os.getcwd() = notebook_dir.
 Value eval_expr(std::string_view expr, const PyEnv& env);
 
+// True when `expr` is syntactically an expression rwkvq's evaluator can parse (its value may still
+// be Unknown). IPython leaves a `!` line untouched when one of its {fields} is not valid Python.
+bool is_python_expression(std::string_view expr);
+
 // Executes one logical Python line (from classify_cell): `NAME = expr`, `A = B = expr`,
 // `NAME += expr`, `import`s (ignored) ... Lines it does not understand leave env unchanged except
 // for names they may assign, which become Unknown.
