@@ -204,6 +204,65 @@ std::optional<std::string> read_request_file(const FolderScan& scan, std::string
   int dfd = ::open(scan.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return refuse("cannot open the request folder: " + errno_text(errno));
   Fd dir(dfd);
+
+  // Resolve symlinks that stay inside the folder (as the runner would follow them), textually
+  // and one component at a time; a link that leaves the folder (absolute elsewhere, or too
+  // many "..") is refused. The walk below then opens every component with O_NOFOLLOW, so a
+  // link swapped in after this check is refused, not followed.
+  {
+    std::vector<std::string> todo(parts.rbegin(), parts.rend());  // back() is next
+    std::vector<std::string> done;
+    int hops = 0;
+    bool via_link = false;
+    const std::string root_str = scan.root.string();
+    while (!todo.empty()) {
+      std::string c = std::move(todo.back());
+      todo.pop_back();
+      if (c.empty() || c == ".") continue;
+      if (c == "..") {
+        if (done.empty()) return refuse("is a symbolic link leading outside the request folder (not followed)");
+        done.pop_back();
+        continue;
+      }
+      std::string at;
+      for (const auto& d : done) at += d + "/";
+      at += c;
+      struct stat lst {};
+      if (::fstatat(dir.fd, at.c_str(), &lst, AT_SYMLINK_NOFOLLOW) != 0) {
+        done.push_back(std::move(c));  // let the open below report the error
+        continue;
+      }
+      if (!S_ISLNK(lst.st_mode)) {
+        done.push_back(std::move(c));
+        continue;
+      }
+      if (++hops > 16) return refuse("is a symbolic link loop (not followed)");
+      via_link = true;
+      std::string buf(4096, '\0');
+      ssize_t len = ::readlinkat(dir.fd, at.c_str(), buf.data(), buf.size());
+      if (len < 0) return refuse("is a symbolic link that cannot be read");
+      buf.resize(static_cast<std::size_t>(len));
+      std::string_view target = buf;
+      if (!target.empty() && target.front() == '/') {
+        std::string_view r = root_str;
+        if (target.substr(0, r.size()) != r ||
+            (target.size() > r.size() && target[r.size()] != '/'))
+          return refuse("is a symbolic link leading outside the request folder (not followed)");
+        target.remove_prefix(r.size());
+        done.clear();
+      }
+      std::vector<std::string> comps;
+      for (std::size_t b = 0; b <= target.size();) {
+        std::size_t e = target.find('/', b);
+        if (e == std::string_view::npos) e = target.size();
+        comps.emplace_back(target.substr(b, e - b));
+        b = e + 1;
+      }
+      for (auto it = comps.rbegin(); it != comps.rend(); ++it) todo.push_back(*it);
+    }
+    if (done.empty()) return refuse("is not a file");
+    if (via_link) parts = std::move(done);
+  }
   // Walk the folders one component at a time so that no symlinked folder is followed.
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     int next = ::openat(dir.fd, parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

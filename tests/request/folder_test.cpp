@@ -114,12 +114,38 @@ TEST_CASE("folder: a symlink to /etc/passwd escapes and is never read", "[folder
   std::string why;
   CHECK_FALSE(read_request_file(s, "passwd", 1 << 20, &why));
   CHECK(why.find("symbolic link") != std::string::npos);
-  CHECK_FALSE(read_request_file(s, "ok-link", 1 << 20));
   CHECK_FALSE(read_request_file(s, "etcdir/passwd", 1 << 20, &why));
+  CHECK(why.find("outside") != std::string::npos);
+  CHECK_FALSE(read_request_file(s, "up", 1 << 20));
+  CHECK_FALSE(read_request_file(s, "loop", 1 << 20, &why));
+  CHECK(why.find("loop") != std::string::npos);
+  CHECK_FALSE(read_request_file(s, "dangling", 1 << 20));
   CHECK_FALSE(read_request_file(s, "../" + t.path.filename().string() + "/inside.txt", 1 << 20, &why));
   CHECK(why.find("leaves") != std::string::npos);
   CHECK_FALSE(read_request_file(s, "/etc/passwd", 1 << 20));
   CHECK(read_request_file(s, "./inside.txt", 1 << 20) == std::optional<std::string>("hello"));
+}
+
+TEST_CASE("folder: symlinks that stay inside the folder are read like the runner would", "[folder]") {
+  TempDir t;
+  t.write("real/notebook.ipynb", "{}");
+  fs::create_symlink("real/notebook.ipynb", t.path / "training-notebook.ipynb");
+  fs::create_symlink("training-notebook.ipynb", t.path / "chain.ipynb");
+  fs::create_directory_symlink("real", t.path / "alias");
+  fs::create_symlink(fs::canonical(t.path).string() + "/real/notebook.ipynb", t.path / "abs.ipynb");
+  fs::create_symlink("../real/../../x", t.path / "real/sneaky");
+  FolderScan s = scan_folder(t.path.string());
+  CHECK_FALSE(s.find("training-notebook.ipynb")->link_escapes);
+  CHECK_FALSE(s.find("abs.ipynb")->link_escapes);
+  CHECK(s.find("real/sneaky")->link_escapes);
+  CHECK(read_request_file(s, "training-notebook.ipynb", 100) == std::optional<std::string>("{}"));
+  CHECK(read_request_file(s, "chain.ipynb", 100) == std::optional<std::string>("{}"));
+  CHECK(read_request_file(s, "alias/notebook.ipynb", 100) == std::optional<std::string>("{}"));
+  CHECK(read_request_file(s, "abs.ipynb", 100) == std::optional<std::string>("{}"));
+  std::string why;
+  CHECK_FALSE(read_request_file(s, "real/sneaky", 100, &why));
+  CHECK(why.find("outside") != std::string::npos);
+  CHECK_FALSE(read_request_file(s, "alias", 100, &why));  // a folder
 }
 
 TEST_CASE("folder: a FIFO is listed and never blocks a read", "[folder]") {
