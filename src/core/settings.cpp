@@ -96,6 +96,12 @@ class Loader {
   [[noreturn]] void unknown(const YAML::Node& k, const std::string& key, const std::vector<std::string>& known) const {
     std::string msg = "unknown key '" + key + "'";
     std::string best = closest(key, known, std::max<std::size_t>(2, key.size() / 3));
+    if (best.empty() && key.size() >= 3)  // "memory" for "memory_gib"
+      for (const auto& k : known)
+        if (starts_with(k, key) || starts_with(key, k)) {
+          best = k;
+          break;
+        }
     if (!best.empty()) msg += " (did you mean '" + best + "'?)";
     else msg += " (known keys: " + join(known, ", ") + ")";
     fail(k, msg);

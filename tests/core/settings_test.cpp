@@ -1,0 +1,189 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "rwkvq/core/error.h"
+#include "rwkvq/core/settings.h"
+
+using namespace rwkvq;
+namespace fs = std::filesystem;
+
+namespace {
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("rwkvq-settings-" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  fs::path write(const std::string& rel, const std::string& text) const {
+    fs::path p = path / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
+};
+
+std::string load_error(const std::string& yaml) {
+  TempDir d;
+  auto p = d.write("rwkvq.yaml", yaml);
+  try {
+    load_settings(p);
+  } catch (const InputError& e) {
+    std::string msg = e.what();
+    // strip the temp path: keep "rwkvq.yaml:LINE:COL: ..."
+    auto pos = msg.find("rwkvq.yaml");
+    return pos == std::string::npos ? msg : msg.substr(pos);
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("default settings: the built-in catalogue and targets", "[settings]") {
+  Settings s = default_settings();
+  CHECK(s.source.empty());
+  CHECK(s.limits.max_params == 1.6e9);
+  CHECK(s.limits.max_hours == 12);
+  CHECK(s.limits.utilisation == 0.25);
+  CHECK(s.limits.max_file_bytes == 5u * 1024 * 1024);
+  REQUIRE(s.gpu("rtx3090"));
+  CHECK(s.gpu("rtx3090")->memory_gib == 24);
+  CHECK(s.gpu("rtx3090")->bf16_tflops == 71);
+  CHECK(s.gpu("h100")->bf16_tflops == 989);
+  CHECK(s.gpu("a100-80")->memory_gib == 80);
+  REQUIRE(s.targets.size() == 2);
+  CHECK(s.targets[0].name == "1x24vgb");  // smallest first
+  CHECK(s.targets[1].name == "8x24vgb");
+  CHECK(s.target("8x24vgb")->gpus == 8);
+  CHECK(s.target("8x24vgb")->gpu == "rtx3090");
+  CHECK(s.target("nope") == nullptr);
+  CHECK(s.priority.kind_value.at("rwkv-x") == 1.0);
+}
+
+TEST_CASE("load_settings: values override the defaults", "[settings]") {
+  TempDir d;
+  auto p = d.write("rwkvq.yaml", R"(
+rules:
+  limits/hours: warning
+  data/committed: off
+limits:
+  max_hours: 6
+  max_file_bytes: 10 MiB
+  utilisation: 0.4
+priority:
+  age: 50
+  kind_value: {community: 0.5}
+)");
+  Settings s = load_settings(p);
+  CHECK(s.source == p.string());
+  CHECK(s.limits.max_hours == 6);
+  CHECK(s.limits.max_file_bytes == 10u * 1024 * 1024);
+  CHECK(s.limits.utilisation == 0.4);
+  CHECK(s.limits.max_params == 1.6e9);  // untouched keys keep their defaults
+  CHECK(s.rules.at("limits/hours").severity == Severity::Warning);
+  CHECK_FALSE(s.rules.at("limits/hours").off);
+  CHECK(s.rules.at("data/committed").off);
+  CHECK(s.priority.age == 50);
+  CHECK(s.priority.kind == 1000);
+  CHECK(s.priority.kind_value.at("community") == 0.5);
+  CHECK(s.priority.kind_value.at("rwkv-x") == 1.0);
+}
+
+TEST_CASE("load_settings: GPUs and targets extend and override by name", "[settings]") {
+  TempDir d;
+  auto p = d.write("rwkvq.yaml", R"(
+gpus:
+  rtx3090: {bf16_tflops: 80}
+  mi300x: {label: AMD MI300X, memory_gib: 192, bf16_tflops: 1307}
+targets:
+  8x24vgb: {gpus: 4}
+  1xmi300: {gpus: 1, gpu: mi300x}
+  2xh100: {gpus: 2, gpu: h100}
+)");
+  Settings s = load_settings(p);
+  CHECK(s.gpu("rtx3090")->bf16_tflops == 80);
+  CHECK(s.gpu("rtx3090")->memory_gib == 24);  // partial override keeps the rest
+  CHECK(s.gpu("rtx3090")->label == "NVIDIA GeForce RTX 3090");
+  REQUIRE(s.gpu("mi300x"));
+  CHECK(s.target("8x24vgb")->gpus == 4);
+  CHECK(s.target("8x24vgb")->gpu == "rtx3090");
+  REQUIRE(s.targets.size() == 4);
+  // ordered by total memory: 24, 96, 160, 192 GiB
+  CHECK(s.targets[0].name == "1x24vgb");
+  CHECK(s.targets[1].name == "8x24vgb");
+  CHECK(s.targets[2].name == "2xh100");
+  CHECK(s.targets[3].name == "1xmi300");
+
+  auto p2 = d.write("b.yaml", "targets:\n  1x24vgb: ~\n");
+  Settings s2 = load_settings(p2);
+  REQUIRE(s2.targets.size() == 1);
+  CHECK(s2.targets[0].name == "8x24vgb");
+}
+
+TEST_CASE("load_settings: unknown keys name the closest known key", "[settings]") {
+  CHECK(load_error("limits:\n  max_hour: 6\n") == "rwkvq.yaml:2:3: unknown key 'max_hour' (did you mean 'max_hours'?)");
+  CHECK(load_error("limit:\n  max_hours: 6\n") == "rwkvq.yaml:1:1: unknown key 'limit' (did you mean 'limits'?)");
+  CHECK(load_error("gpus:\n  rtx3090: {memory: 24}\n") ==
+        "rwkvq.yaml:2:13: unknown key 'memory' (did you mean 'memory_gib'?)");
+  CHECK(load_error("priority:\n  wieghts: 3\n").find("unknown key 'wieghts'") != std::string::npos);
+}
+
+TEST_CASE("load_settings: wrong types and values", "[settings]") {
+  CHECK(load_error("limits:\n  max_hours: twelve\n") ==
+        "rwkvq.yaml:2:14: 'limits.max_hours' must be a number, not 'twelve'");
+  CHECK(load_error("limits:\n  max_hours: -1\n") == "rwkvq.yaml:2:14: 'limits.max_hours' must be greater than 0");
+  CHECK(load_error("limits: 3\n") == "rwkvq.yaml:1:9: 'limits' must be a mapping");
+  CHECK(load_error("limits:\n  utilisation: 1.5\n").find("at most 1") != std::string::npos);
+  CHECK(load_error("limits:\n  max_file_bytes: lots\n").find("must be a size in bytes") != std::string::npos);
+  CHECK(load_error("rules:\n  limits/hours: fatal\n") ==
+        "rwkvq.yaml:2:17: bad severity 'fatal' for 'limits/hours' (expected error|warning|info|off)");
+  CHECK(load_error("rules:\n  hours: error\n").find("is not a rule id") != std::string::npos);
+  CHECK(load_error("targets:\n  2x: {gpus: 2, gpu: rtx3099}\n") ==
+        "rwkvq.yaml:2:22: unknown GPU 'rtx3099' (did you mean 'rtx3090'?)");
+  CHECK(load_error("targets:\n  2x: {gpus: 0, gpu: rtx3090}\n").find("whole number") != std::string::npos);
+  CHECK(load_error("targets:\n  2x: {gpus: 2}\n").find("needs gpus and gpu") != std::string::npos);
+  CHECK(load_error("gpus:\n  x: {label: X}\n").find("needs memory_gib and bf16_tflops") != std::string::npos);
+  CHECK(load_error("- a\n- b\n").find("top level must be a mapping") != std::string::npos);
+  CHECK(load_error("gpus:\n  a100-80: ~\n").find("target") == std::string::npos);  // removing an unused GPU is fine
+  CHECK(load_error("gpus:\n  rtx3090: ~\n").find("not in the catalogue") != std::string::npos);
+}
+
+TEST_CASE("load_settings: bad YAML and unreadable files", "[settings]") {
+  std::string e = load_error("limits:\n  max_hours: [1, 2\n");
+  CHECK(e.rfind("rwkvq.yaml:", 0) == 0);
+  CHECK(e.find("not valid YAML") != std::string::npos);
+  CHECK(load_error("").empty());  // empty file: the defaults
+  CHECK_THROWS_AS(load_settings("/nonexistent/rwkvq.yaml"), InputError);
+  TempDir d;
+  CHECK_THROWS_AS(load_settings(d.path), InputError);
+}
+
+TEST_CASE("find_settings_file walks up to the repository root", "[settings]") {
+  TempDir d;
+  d.write("repo/.git/HEAD", "ref: refs/heads/main\n");
+  auto cfg = d.write("repo/rwkvq.yaml", "limits: {max_hours: 6}\n");
+  fs::create_directories(d.path / "repo/notebook/community/x");
+  auto found = find_settings_file(d.path / "repo/notebook/community/x");
+  REQUIRE(found);
+  CHECK(fs::equivalent(*found, cfg));
+  // not above the repository root
+  d.write("outer/rwkvq.yaml", "limits: {max_hours: 6}\n");
+  d.write("outer/repo2/.git/HEAD", "x");
+  fs::create_directories(d.path / "outer/repo2/sub");
+  CHECK_FALSE(find_settings_file(d.path / "outer/repo2/sub"));
+}
+
+TEST_CASE("unknown_rule_ids suggests the closest registered id", "[settings]") {
+  TempDir d;
+  auto p = d.write("rwkvq.yaml", "rules:\n  limits/hour: off\n  limits/vram: info\n");
+  Settings s = load_settings(p);
+  auto msgs = unknown_rule_ids(s, {"limits/hours", "limits/vram"});
+  REQUIRE(msgs.size() == 1);
+  CHECK(msgs[0].find("rwkvq.yaml:2:3: unknown rule 'limits/hour' (did you mean 'limits/hours'?)") != std::string::npos);
+}
