@@ -1,0 +1,100 @@
+#include <catch2/catch.hpp>
+
+#include "rwkvq/request/shell.h"
+
+using namespace rwkvq;
+
+namespace {
+PyEnv env() {
+  PyEnv e;
+  e.notebook_dir = "/repo/notebook/community/x";
+  e.vars["TRAINER_DIR"] = Value::string("/repo/RWKV-v5");
+  e.vars["N"] = eval_expr("3", e);
+  e.vars["U"] = Value::unknown("is read with input()");
+  return e;
+}
+std::vector<std::string> words(const SimpleCommand& c) {
+  std::vector<std::string> out;
+  for (auto& w : c.words) out.push_back(w.text);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("ipython_substitute: {expr}, $name, escapes", "[shell]") {
+  PyEnv e = env();
+  bool unknown = true;
+  CHECK(ipython_substitute("cd \"{TRAINER_DIR}\" && echo {N+1}", e, &unknown) ==
+        "cd \"/repo/RWKV-v5\" && echo 4");
+  CHECK_FALSE(unknown);
+  CHECK(ipython_substitute("echo $N ${N} $$HOME $HOME {{x}}", e) == "echo 3 $3 $HOME $HOME {x}");
+  CHECK(ipython_substitute("echo '$N'", e) == "echo '$N'");  // not inside single quotes
+  std::string why;
+  CHECK(ipython_substitute("ls {U}/x", e, &unknown, &why) == "ls {U}/x");
+  CHECK(unknown);
+  CHECK(why.find("input") != std::string::npos);
+  // a field that is not Python: IPython leaves the whole line alone
+  CHECK(ipython_substitute("awk '{print $1}' {TRAINER_DIR}", e, &unknown) ==
+        "awk '{print $1}' {TRAINER_DIR}");
+  CHECK_FALSE(unknown);
+  CHECK(ipython_substitute("echo }", e) == "echo }");
+  CHECK(ipython_substitute("echo {", e) == "echo {");
+}
+
+TEST_CASE("tokenize: quotes, escapes, operators", "[shell]") {
+  auto c = tokenize_shell("cd \"/a b\" && python x.py 'it''s' a\\ b \"q\\\"x\" ; ls | wc -l || true & echo");
+  REQUIRE(c.size() == 6);
+  CHECK(words(c[0]) == std::vector<std::string>{"cd", "/a b"});
+  CHECK(c[0].next == ShellOp::And);
+  CHECK(words(c[1]) == std::vector<std::string>{"python", "x.py", "its", "a b", "q\"x"});
+  CHECK(c[1].next == ShellOp::Seq);
+  CHECK(c[2].next == ShellOp::Pipe);
+  CHECK(c[3].next == ShellOp::Or);
+  CHECK(c[4].next == ShellOp::Background);
+  CHECK(c[5].next == ShellOp::None);
+}
+
+TEST_CASE("tokenize: redirections, comments, assignments", "[shell]") {
+  auto c = tokenize_shell("A=1 B=\"x y\" python t.py > out.log 2>&1 # comment && rm -rf /");
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].assignments == std::vector<std::string>{"A=1", "B=x y"});
+  CHECK(words(c[0]) == std::vector<std::string>{"python", "t.py"});
+  REQUIRE(c[0].redirects.size() == 2);
+  CHECK(c[0].redirects[0] == std::make_pair(std::string(">"), std::string("out.log")));
+  CHECK(c[0].redirects[1] == std::make_pair(std::string("2>&"), std::string("1")));
+  auto ex = tokenize_shell("export WANDB_MODE=\"online\" && echo a#b");
+  REQUIRE(ex.size() == 2);
+  CHECK(ex[0].assignments == std::vector<std::string>{"WANDB_MODE=online"});
+  CHECK(words(ex[1]) == std::vector<std::string>{"echo", "a#b"});
+}
+
+TEST_CASE("tokenize: unknown parts are marked", "[shell]") {
+  auto c = tokenize_shell("wget $URL -O \"$(date).pth\" `pwd` plain");
+  REQUIRE(c.size() == 1);
+  REQUIRE(c[0].words.size() == 6);
+  CHECK(c[0].words[1].unknown);
+  CHECK(c[0].words[1].why.find("$URL") != std::string::npos);
+  CHECK(c[0].words[3].unknown);
+  CHECK(c[0].words[4].unknown);
+  CHECK_FALSE(c[0].words[5].unknown);
+  PyEnv e = env();
+  auto m = tokenize_shell(ipython_substitute_marked("ls \"{U}/model\" {TRAINER_DIR}", e));
+  REQUIRE(m.size() == 1);
+  REQUIRE(m[0].words.size() == 3);
+  CHECK(m[0].words[1].unknown);
+  CHECK(m[0].words[1].text == "{U}/model");
+  CHECK(m[0].words[1].why.find("input") != std::string::npos);
+  CHECK_FALSE(m[0].words[2].unknown);
+  CHECK(m[0].words[2].text == "/repo/RWKV-v5");
+}
+
+TEST_CASE("tokenize: unterminated and hostile input", "[shell]") {
+  auto c = tokenize_shell("echo \"unterminated");
+  REQUIRE(c.size() == 1);
+  CHECK(words(c[0]) == std::vector<std::string>{"echo", "unterminated"});
+  CHECK(tokenize_shell("echo 'x").size() == 1);
+  CHECK(tokenize_shell("").empty());
+  CHECK(tokenize_shell("&& || ;;").empty());
+  CHECK(tokenize_shell(std::string(100000, '(')).empty());
+  CHECK(tokenize_shell("echo $(((((").size() == 1);
+  CHECK(tokenize_shell("x\\").size() == 1);
+}
