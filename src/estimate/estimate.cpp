@@ -226,8 +226,11 @@ class Estimator {
               if (k < static_cast<int>(stage_params_[ni].size()) && stage_params_[ni][k].value) {
                 ParamEstimate p = stage_params_[ni][k];
                 const Command& tc = nb.commands[nb.stages[k].command_index];
+                const std::string marker = "; size from ";
+                const auto at = p.source.find(marker);
+                const std::string root = at == std::string::npos ? p.source : p.source.substr(at + marker.size());
                 p.source = "exported (" + cell_ref(c.loc) + ") from the training stage in " + cell_ref(tc.loc) +
-                           ", whose model came from " + p.source;
+                           marker + root;
                 return p;
               }
               break;
@@ -271,6 +274,26 @@ class Estimator {
       return from_shape(*c.n_layer.value, *c.n_embd.value,
                         c.vocab_size.value && *c.vocab_size.value > 0 ? c.vocab_size.value : std::nullopt,
                         "model.n_layer/n_embd of the config", c.n_layer.origin);
+    if (lm.empty() && nb.stages[si].config_index < 0 && cmd) {
+      // The config could not be read: when exactly one model was initialised or downloaded
+      // before this training, that is the model it trains.
+      const Command* only = nullptr;
+      int producers = 0;
+      for (int j = 0; j < nb.stages[si].command_index; ++j) {
+        const Command& c2 = nb.commands[j];
+        const bool model_file = ends_with(to_lower(c2.output), ".pth");
+        if (c2.kind == CommandKind::InitModel || (c2.kind == CommandKind::Download && model_file)) {
+          ++producers;
+          only = &c2;
+        }
+      }
+      if (producers == 1) {
+        if (auto p = producer(ni, nb.stages[si].command_index, only->output, 0)) {
+          p->source = "the only model prepared before this training (its config is not in the folder); " + p->source;
+          return *p;
+        }
+      }
+    }
     ParamEstimate p;
     if (lm.empty())
       p.source = "unknown: no model.load_model; give --params";
