@@ -129,6 +129,13 @@ def main():
     if known:
         print(f"all runs with a known GPU: {len(known)}, median {statistics.median(known):.3f}, "
               f"quartiles {statistics.quantiles(known, n=4) if len(known) > 1 else known}")
+    default = 0.25
+    r3090 = [r["util"] for r in runs if r["gpu"] == "3090"]
+    if r3090:
+        ratios = sorted(u / default for u in r3090)  # rwkvq's hours / the run's real hours
+        within2 = sum(1 for x in ratios if 0.5 <= x <= 2.0)
+        print(f"with utilisation {default}: estimated/real hours on the 3090 runs: median {statistics.median(ratios):.2f}, "
+              f"range {ratios[0]:.2f}-{ratios[-1]:.2f}, within a factor of 2: {within2}/{len(ratios)}")
     unk = [r["tflops"] for r in runs if r["gpu"] is None]
     if unk:
         print(f"runs with an unknown GPU: {len(unk)}, achieved TFLOP/s per GPU median {statistics.median(unk):.1f}")
