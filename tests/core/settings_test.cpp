@@ -187,3 +187,21 @@ TEST_CASE("unknown_rule_ids suggests the closest registered id", "[settings]") {
   REQUIRE(msgs.size() == 1);
   CHECK(msgs[0].find("rwkvq.yaml:2:3: unknown rule 'limits/hour' (did you mean 'limits/hours'?)") != std::string::npos);
 }
+
+TEST_CASE("examples/rwkvq.yaml loads and equals the built-in defaults", "[settings]") {
+  Settings ex = load_settings(fs::path(RWKVQ_SOURCE_DIR) / "examples/rwkvq.yaml");
+  Settings def = default_settings();
+  CHECK(ex.limits.max_params == def.limits.max_params);
+  CHECK(ex.limits.utilisation == def.limits.utilisation);
+  CHECK(ex.limits.max_file_bytes == def.limits.max_file_bytes);
+  CHECK(ex.limits.activation_bytes == def.limits.activation_bytes);
+  REQUIRE(ex.gpus.size() == def.gpus.size());
+  for (std::size_t i = 0; i < ex.gpus.size(); ++i) {
+    CHECK(ex.gpus[i].name == def.gpus[i].name);
+    CHECK(ex.gpus[i].bf16_tflops == def.gpus[i].bf16_tflops);
+    CHECK(ex.gpus[i].memory_gib == def.gpus[i].memory_gib);
+  }
+  REQUIRE(ex.targets.size() == def.targets.size());
+  CHECK(ex.priority.kind_value == def.priority.kind_value);
+  CHECK(ex.priority.shortness == def.priority.shortness);
+}
