@@ -61,7 +61,7 @@ bool line_has_handle(std::string line) {
   }
   // Discord [handle|username|user|name|id|tag|account]* (:|-|=|is) name
   static const std::regex re(
-      R"(discord(?:\s*(?:handle|user\s*name|username|user|name|id|tag|account|nick(?:name)?)s?)*\s*[*_`]*\s*(?::|-|–|=|\bis\b)\s*[*_`"']*\s*([A-Za-z0-9_.#][A-Za-z0-9_.#-]{1,36}))",
+      R"(discord(?:\s*(?:handle|user\s*name|username|user|name|id|tag|account|nick(?:name)?)s?)*[\s*_`]*(?::|-|–|=|\bis\b)[\s*_`"']*([A-Za-z0-9_.#][A-Za-z0-9_.#-]{1,36}))",
       std::regex::icase);
   std::smatch m;
   std::string rest = line.substr(p);
