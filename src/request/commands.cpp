@@ -193,6 +193,7 @@ void positional_io(Ctx& c, const std::vector<ShellWord>& a, std::size_t i, bool 
   }
   if (!pos.empty()) c.cmd.input = c.path(*pos[0]);
   if (in_then_out && pos.size() > 1) c.cmd.output = c.path(*pos[1]);
+  if (in_then_out && pos.size() < 2) c.note("no output file given");
 }
 
 // Basename of a URL without query and fragment.

@@ -201,6 +201,7 @@ TEST_CASE("corpus: training commands resolved", "[corpus]") {
     return;
   }
   int trains = 0, resolved = 0, exports = 0, exports_known = 0, folders = 0;
+  int config_known = 0, load_model_known = 0;  // whatever the corpus lacks
   std::map<std::string, int> reasons;
   std::vector<fs::path> dirs;
   for (auto& e : fs::directory_iterator(corpus)) {
@@ -220,11 +221,17 @@ TEST_CASE("corpus: training commands resolved", "[corpus]") {
       for (auto& s : nb.stages) {
         ++trains;
         const Command& c = nb.commands[static_cast<std::size_t>(s.command_index)];
+        if (!s.config_path.empty()) ++config_known;
+        if (s.config.load_model.set() && !s.config.load_model.unknown) ++load_model_known;
         std::string why;
         if (s.config_path.empty()) {
           why = "config unknown: " + c.why;
         } else if (s.config_index < 0) {
-          why = "config not in the folder";
+          std::string folder = r.repo.rel_dir.empty() ? "/repo" : "/repo/" + r.repo.rel_dir;
+          bool direct = s.config_path.rfind(folder + "/", 0) == 0 &&
+                        s.config_path.find('/', folder.size() + 1) == std::string::npos;
+          why = direct ? "config missing from the folder (the corpus lacks it)"
+                       : "config outside the request folder (e.g. config/ or ../; not in the corpus)";
         } else if (s.config.load_model.unknown) {
           for (auto& o : c.overrides) {
             if (o.key == "model.load_model" && o.unknown) why = "load_model unknown: " + o.why;
@@ -257,10 +264,17 @@ TEST_CASE("corpus: training commands resolved", "[corpus]") {
   std::ostringstream report;
   report << "corpus: " << folders << " folders in " << total_ms << " ms; training commands fully resolved: "
          << resolved << "/" << trains << "; exports with a known target: " << exports_known << "/" << exports
+         << "\n  config path resolved: " << config_known << "/" << trains
+         << "; load_model known (YAML of a found config or override): " << load_model_known << "/" << trains
          << "\n";
   for (auto& [n, why] : by_freq) report << "  " << n << "x " << why << "\n";
   WARN(report.str());
   CHECK(trains > 0);
-  CHECK(resolved >= trains * 0 / 100);
-  CHECK(exports_known >= exports * 0 / 100);
+  // Floors slightly below what is achieved (154/334 resolved: the other 180 name configs the
+  // corpus does not hold; 176/178 exports: the other two name no output file).
+  CHECK(trains >= 330);
+  CHECK(resolved >= 150);
+  CHECK(config_known >= trains - 2);
+  CHECK(load_model_known >= 285);
+  CHECK(exports_known >= 174);
 }
