@@ -105,3 +105,54 @@ TEST_CASE("JSON pointers are located in the text", "[queue][document]") {
   CHECK(locate_json_pointer("{\"a\": [", "/a/5/x") <= 7);         // truncated input: no crash
   CHECK(line_col("ab\ncd", 4) == std::pair<int, int>{2, 2});
 }
+
+TEST_CASE("strings: escapes in, invalid UTF-8 out as U+FFFD", "[queue][document]") {
+  Queue q = qtest::queue_of({qtest::make(1, {1.0})});
+  q.requests[0].title = "tab\there \"quoted\" back\\slash \x01 caf\xC3\xA9 bad\xFF end";
+  const std::string text = serialize_queue(q);
+  const Queue back = parse_queue(text, "q.json");
+  CHECK(back.requests[0].title == "tab\there \"quoted\" back\\slash \x01 caf\xC3\xA9 bad\xEF\xBF\xBD end");
+  std::string esc = serialize_queue(qtest::queue_of({qtest::make(1, {1.0})}));
+  esc.replace(esc.find("\"Request 1\""), 11, "\"\\u00e9\\ud83d\\ude00\\/\"");
+  CHECK(parse_queue(esc, "q.json").requests[0].title == "\xC3\xA9\xF0\x9F\x98\x80/");
+}
+
+TEST_CASE("trailing text and wrong types are refused with positions", "[queue][document]") {
+  const std::string ok = "{\"version\": 1, \"next_id\": 1, \"requests\": []}";
+  CHECK_THAT(error_of(ok + " x"), Catch::StartsWith("q.json:1:46: unexpected text"));
+  CHECK_THAT(error_of("{\"version\": 1, \"next_id\": \"1\", \"requests\": []}"),
+             Catch::StartsWith("q.json:1:27: \"next_id\" must be an integer"));
+  CHECK_THAT(error_of("{\"version\": 1, \"next_id\": 1.5, \"requests\": []}"), Catch::Contains("must be an integer"));
+  CHECK_THAT(error_of("{\"version\": 1, \"next_id\": 1, \"requests\": {}}"), Catch::Contains("must be an array"));
+  CHECK_THAT(error_of("{\"version\": 1, \"next_id\": 1, \"requests\": [], \"extra\": 1}"),
+             Catch::StartsWith("q.json:1:46: unknown field \"extra\""));
+}
+
+TEST_CASE("every truncation and byte flip of a queue is read or refused, never crashes",
+          "[queue][document]") {
+  Queue q = qtest::queue_of({qtest::make(1, {2.5, std::nullopt}, "rwkv-x"), qtest::make(2, {1.0})});
+  q.requests[0].parts[1].on["8x24vgb"] = TargetFit{0.4, true};
+  q.requests[0].history.push_back({qtest::kT0, "alice", "add", 0, "r\u00e9ason"});
+  const std::string text = serialize_queue(q);
+  int refused = 0;
+  for (std::size_t n = 0; n < text.size(); ++n) {
+    try {
+      parse_queue(std::string_view(text).substr(0, n), "q.json");
+    } catch (const rwkvq::InputError&) {
+      ++refused;
+    }
+  }
+  CHECK(refused >= static_cast<int>(text.size()) - 2);  // only "" (and whitespace) read as empty
+  const char flips[] = {'"', '{', '}', '[', ']', ',', ':', '\\', 'x', '0', '\0', '\n'};
+  for (std::size_t n = 0; n < text.size(); n += 3) {
+    for (char f : flips) {
+      std::string t = text;
+      t[n] = f;
+      try {
+        parse_queue(t, "q.json");
+      } catch (const rwkvq::InputError& e) {
+        CHECK_THAT(std::string(e.what()), Catch::StartsWith("q.json:"));
+      }
+    }
+  }
+}
