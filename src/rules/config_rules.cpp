@@ -167,6 +167,7 @@ class Precision : public Rule {
       const auto& p = r.eff.precision;
       if (p.unknown) continue;
       if (!p.set()) {
+        if (!r.yaml_known) continue;
         Location l = r.config ? file_loc(r.config->rel) : r.loc;
         out.push_back(make(l, r.label + " sets no trainer.precision, so it trains in 32-bit float: "
                                         "twice the memory and far slower than bf16",
@@ -204,6 +205,7 @@ class Unbounded : public Rule {
       bool epochs_unbounded = !ep.set() || *ep.value < 0;
       bool steps_unbounded = !st.set() || *st.value <= 0;
       if (!epochs_unbounded || !steps_unbounded) continue;
+      if (!r.yaml_known && (!ep.set() || !st.set())) continue;  // the YAML may bound it
       Location l = ep.set() ? origin_or(ep, r.loc) : st.set() ? origin_or(st, r.loc)
                                                               : (r.config ? file_loc(r.config->rel) : r.loc);
       std::string what = ep.set() ? "trainer.max_epochs is " + std::to_string(*ep.value)

@@ -68,7 +68,7 @@ class Source : public Rule {
       std::string value = src.set() ? std::string(trim(*src.value)) : std::string();
       if (value.empty() || value == "null") {
         const auto& dp = r.eff.data_path;
-        if (dp.unknown || mentions_datapack(r)) continue;
+        if (dp.unknown || mentions_datapack(r) || !r.yaml_known) continue;
         if (dp.set() && !dp.value->empty()) {
           std::string p = resolve(*dp.value, r.cwd);
           if (r.nb && !p.empty() && notebook_fills(*r.nb, before, p)) continue;

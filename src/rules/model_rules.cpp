@@ -83,6 +83,7 @@ class NotProvided : public Rule {
         continue;
       }
       if (!lm.set()) {
+        if (!r.yaml_known) continue;  // the config could not be read: config-missing/invalid say so
         out.push_back(make(r.loc, r.label + " sets no model.load_model: the trainer has no model to start from",
                            "initialise or download a model, then pass --model.load_model=\"../model/<file>.pth\""));
         continue;

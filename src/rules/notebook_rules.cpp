@@ -153,28 +153,48 @@ class Description : public Rule {
                            "train, on which data, and why"));
         continue;
       }
+      // The leading markdown: the first markdown cell and any others before the first code cell.
+      std::vector<const Cell*> lead;
+      bool started = false;
+      for (const Cell& c : nb->notebook.cells) {
+        if (c.type == CellType::Markdown) {
+          lead.push_back(&c);
+          started = true;
+        } else if (c.type == CellType::Code && started) {
+          break;
+        }
+      }
+      const Cell* template_cell = nullptr;
       int title_line = -1, template_title = -1, template_desc = -1;
       bool description = false;
-      for (std::size_t i = 0; i < first->lines.size(); ++i) {
-        std::string t(trim(first->lines[i].text));
-        std::string low = to_lower(t);
-        if (t.empty()) continue;
-        if (t[0] == '#') {
-          std::string title(trim(std::string_view(t).substr(t.find_first_not_of('#'))));
-          if (title.empty()) continue;
-          if (title_line < 0) title_line = static_cast<int>(i);
-          if (to_lower(title) == kTemplateTitle && template_title < 0) template_title = static_cast<int>(i);
-          continue;
+      for (const Cell* cell : lead) {
+        for (std::size_t i = 0; i < cell->lines.size(); ++i) {
+          std::string t(trim(cell->lines[i].text));
+          std::string low = to_lower(t);
+          if (t.empty()) continue;
+          if (t[0] == '#') {
+            std::string title(trim(std::string_view(t).substr(t.find_first_not_of('#'))));
+            if (title.empty()) continue;
+            if (title_line < 0) title_line = static_cast<int>(i);
+            if (to_lower(title) == kTemplateTitle && template_title < 0) {
+              template_title = static_cast<int>(i);
+              template_cell = cell;
+            }
+            continue;
+          }
+          if (low.find(kTemplateDescription) != std::string::npos) {
+            if (template_desc < 0) {
+              template_desc = static_cast<int>(i);
+              if (!template_cell) template_cell = cell;
+            }
+            continue;
+          }
+          if (low.find("modify the `training-config.yaml` according to your use case") != std::string::npos ||
+              low.find("discord") != std::string::npos || starts_with(t, ">"))
+            continue;
+          if (std::count_if(t.begin(), t.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }) >= 3)
+            description = true;
         }
-        if (low.find(kTemplateDescription) != std::string::npos) {
-          if (template_desc < 0) template_desc = static_cast<int>(i);
-          continue;
-        }
-        if (low.find("modify the `training-config.yaml` according to your use case") != std::string::npos ||
-            low.find("discord") != std::string::npos)
-          continue;
-        if (std::any_of(t.begin(), t.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
-          description = true;
       }
       if (template_title >= 0 || template_desc >= 0) {
         std::string what;
@@ -182,7 +202,7 @@ class Description : public Rule {
         if (template_desc >= 0)
           what += std::string(what.empty() ? "" : " and ") + "description (\"Describe your project here in overall\")";
         int at = template_title >= 0 ? template_title : template_desc;
-        out.push_back(make(line_loc(nb->notebook, *first, static_cast<std::size_t>(at)),
+        out.push_back(make(line_loc(nb->notebook, *template_cell, static_cast<std::size_t>(at)),
                            rel + " still has the template's " + what,
                            "write your project's title and what it trains, on which data and why, in " +
                                where(cell_loc(nb->notebook, *first)) + " of " + rel));

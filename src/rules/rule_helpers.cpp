@@ -132,6 +132,7 @@ std::vector<RunView> runs(const Request& req) {
         r.cmd = &nb->commands[static_cast<std::size_t>(st.command_index)];
       if (st.config_index >= 0 && st.config_index < static_cast<int>(req.configs.size()))
         r.config = &req.configs[static_cast<std::size_t>(st.config_index)];
+      r.yaml_known = r.config && !r.config->error;
       r.eff = st.config;
       r.cwd = r.cmd ? r.cmd->cwd : "";
       r.loc = r.cmd ? r.cmd->loc : file_loc(nb->notebook.rel);
@@ -145,6 +146,7 @@ std::vector<RunView> runs(const Request& req) {
     if (cfg.error || !cfg.is_training_config) continue;
     RunView r;
     r.config = &cfg;
+    r.yaml_known = true;
     r.eff = effective_config(&cfg, {});
     r.cwd = repo_path("RWKV-vX");
     r.loc = file_loc(cfg.rel);

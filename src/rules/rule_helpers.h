@@ -51,6 +51,9 @@ struct RunView {
   const Stage* stage = nullptr;
   const Command* cmd = nullptr;         // the Train command
   const ConfigFile* config = nullptr;   // the YAML, when a file of the folder
+  // The YAML was read: a setting that is not set is really absent. When false, only the
+  // notebook's overrides are known, and "not set" means "could not tell".
+  bool yaml_known = false;
   EffectiveConfig eff;
   std::string cwd;                      // the trainer folder the run starts in ("" unknown)
   Location loc;                         // the Train command, else the config file

@@ -96,3 +96,18 @@ TEST_CASE("limits/unbounded: a run that never ends", "[rules][config]") {
   auto zero_steps = replace_all(clean_config(), "max_epochs: 1", "max_epochs: -1\n  max_steps: 0");
   CHECK(run_rule("limits/unbounded", with_config(zero_steps)).size() == 1);
 }
+
+TEST_CASE("config-only rules say nothing about settings of a config they could not read", "[rules][config]") {
+  // The notebook trains with a config that is not in the folder: layout/config-missing reports
+  // that; an absent max_epochs or precision is unknown, not missing.
+  std::map<std::string, std::string> files = {{"training-notebook.ipynb", notebook_json(clean_cells())}};
+  for (const char* id : {"limits/unbounded", "config/precision", "data/source", "model/not-provided"}) {
+    INFO(id);
+    auto f = run_rule(id, files);
+    INFO(describe(f));
+    CHECK(f.empty());
+  }
+  // Settings the command line gives are still judged.
+  auto cells = edit_cells(clean_cells(), "--trainer.devices=", "--trainer.precision=16 --trainer.devices=");
+  CHECK(run_rule("config/precision", {}, cells).size() == 1);
+}

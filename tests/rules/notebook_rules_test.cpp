@@ -101,3 +101,10 @@ TEST_CASE("notebook/template-leftover: the example PROJECT_PREFIX and placeholde
   CHECK(g[0].loc.file == "training-config.yaml");
   CHECK(g[0].loc.line == 16);
 }
+
+TEST_CASE("notebook/description: a description in the next markdown cell counts", "[rules][notebook]") {
+  auto cells = clean_cells();
+  cells[0].source = "# Poems in Welsh\n\nDiscord: alice";
+  cells.insert(cells.begin() + 1, NbCell{"markdown", "Finetunes the 1B5 World model on Welsh poetry from the public domain."});
+  CHECK(run_rule("notebook/description", {{"training-config.yaml", clean_config()}}, cells).empty());
+}
