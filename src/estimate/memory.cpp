@@ -4,14 +4,17 @@
 //     weights    2·N bytes   / G when ZeRO stage 3
 //     gradients  2·N bytes   / G when ZeRO stage ≥ 2
 //     optimiser 12·N bytes   / G when ZeRO stage ≥ 1; 0 on the GPU with *_offload (CPU RAM)
-//   activations: a · L · D · ctx_len · microbatch   (a = limits.activation_bytes, default 34:
-//     the per-layer activation bytes per token and unit of width of a 16-bit transformer
-//     block without attention scores, Korthikanti et al. 2022; RWKV's time-mix and
-//     channel-mix keep comparable intermediates). The infctx trainer trains long samples in
-//     chunks of ctx_len, so ctx_len (not the sample length) bounds this.
+//   activations: a · L · D · ctx_len · microbatch   (a = limits.activation_bytes, default 8).
+//     With gradient checkpointing (grad_cp: true, the trainer template's setting) each layer
+//     keeps its bf16 input (2 bytes per token and unit of width) and one layer at a time
+//     recomputes its intermediates (~34 bytes, Korthikanti et al. 2022, for a 16-bit block
+//     without attention scores, i.e. ~34/L per layer), plus RWKV's state and chunk buffers.
+//     The corpus bounds a from above: 8×A100-80GB runs of 7B (ctx 8192, microbatch 4, stage 2)
+//     and 3B (ctx 8192, microbatch 8, stage 1) trained, which needs a ≤ ~8; without grad_cp
+//     set a ≈ 34. The infctx trainer trains long samples in chunks of ctx_len, so ctx_len
+//     (not the sample length) bounds this.
 //     + logits: ctx_len · microbatch · V · 6 bytes (bf16 logits and their fp32 softmax)
 //   overhead: limits.overhead_gib (CUDA context, NCCL buffers, allocator fragmentation).
-// Gradient checkpointing (grad_cp) lowers activations; the estimate stays on the safe side.
 #include "rwkvq/estimate/memory.h"
 
 #include <algorithm>

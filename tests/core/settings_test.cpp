@@ -52,6 +52,7 @@ TEST_CASE("default settings: the built-in catalogue and targets", "[settings]") 
   CHECK(s.limits.max_hours == 12);
   CHECK(s.limits.utilisation == 0.25);
   CHECK(s.limits.max_file_bytes == 5u * 1024 * 1024);
+  CHECK(s.limits.activation_bytes == 8);
   REQUIRE(s.gpu("rtx3090"));
   CHECK(s.gpu("rtx3090")->memory_gib == 24);
   CHECK(s.gpu("rtx3090")->bf16_tflops == 71);

@@ -33,23 +33,23 @@ TEST_CASE("parse_strategy", "[estimate]") {
 }
 
 TEST_CASE("memory: hand-worked 1.5B cases", "[estimate]") {
-  Limits lim;  // activation_bytes 34, overhead 1.5 GiB
+  Limits lim;  // activation_bytes 8, overhead 1.5 GiB
   // One GPU, stage 1: 16 bytes per parameter = 24.23e9 B = 22.57 GiB of model states alone;
-  // + activations 34·24·2048·4096 = 6.85e9 B (6.375 GiB) + logits 4096·50277·6 = 1.24e9 B
-  // (1.151 GiB) + 1.5 GiB = 31.6 GiB > 24.
+  // + activations 8·24·2048·4096 = 1.61e9 B (1.5 GiB) + logits 4096·50277·6 = 1.24e9 B
+  // (1.151 GiB) + 1.5 GiB = 26.7 GiB > 24.
   MemoryEstimate one = memory_per_gpu(model_1b5(1, "deepspeed_stage_1"), lim);
   CHECK(one.weights + one.gradients + one.optimiser == Approx(16.0 * 1514557440));
-  CHECK(one.activations == Approx(34.0 * 24 * 2048 * 4096 + 4096.0 * 50277 * 6));
-  CHECK(one.total_gib() == Approx(31.6).margin(0.1));
+  CHECK(one.activations == Approx(8.0 * 24 * 2048 * 4096 + 4096.0 * 50277 * 6));
+  CHECK(one.total_gib() == Approx(26.72).margin(0.01));
   CHECK(one.total_gib() > 24);
 
   // Eight GPUs, stage 2: weights 2N (2.82 GiB) + grads 2N/8 (0.35) + Adam 12N/8 (2.12)
-  // + the same activations and overhead = 14.3 GiB < 24.
+  // + the same activations, logits and overhead (4.15 GiB) = 9.44 GiB < 24.
   MemoryEstimate eight = memory_per_gpu(model_1b5(8, "deepspeed_stage_2"), lim);
   CHECK(eight.weights == Approx(2.0 * 1514557440));
   CHECK(eight.gradients == Approx(2.0 * 1514557440 / 8));
   CHECK(eight.optimiser == Approx(12.0 * 1514557440 / 8));
-  CHECK(eight.total_gib() == Approx(14.3).margin(0.1));
+  CHECK(eight.total_gib() == Approx(9.44).margin(0.01));
   CHECK(eight.total_gib() < 24);
 
   // Stage 3 also shards the weights; offload takes the optimiser off the GPU.
@@ -67,6 +67,10 @@ TEST_CASE("memory: hand-worked 1.5B cases", "[estimate]") {
   longer.microbatch = 4;
   CHECK(memory_per_gpu(longer, lim).activations == Approx(4 * eight.activations));
   CHECK(eight.overhead == Approx(1.5 * GiB));
+  // Without gradient checkpointing (a = 34) the activations alone are 6.4 GiB.
+  lim.activation_bytes = 34;
+  CHECK(memory_per_gpu(model_1b5(8, "deepspeed_stage_2"), lim).activations ==
+        Approx(34.0 * 24 * 2048 * 4096 + 4096.0 * 50277 * 6));
 }
 
 TEST_CASE("memory: shape unknown falls back to the nearest release", "[estimate]") {

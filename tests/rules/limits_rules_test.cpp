@@ -93,8 +93,8 @@ TEST_CASE("limits/stage3-penalty", "[limits]") {
     CHECK(contains(f[0].message, "fits with deepspeed_stage_2"));
     CHECK(contains(f[0].hint, "deepspeed_stage_2"));
   }
-  SECTION("stage 3 for a model that needs it") {
-    auto b = request(32, 2560, kVocabWorld, "deepspeed_stage_3", 100);
+  SECTION("stage 3 for a model that needs it (7B: 26 GiB of model states with stage 2)") {
+    auto b = request(32, 4096, kVocabWorld, "deepspeed_stage_3", 100);
     auto f = run("limits/stage3-penalty", b.req, s);
     REQUIRE(f.size() == 1);
     CHECK_FALSE(contains(f[0].message, "fits with"));

@@ -35,7 +35,7 @@ struct Limits {
                                      // bench/calibrate_utilisation.py, docs/estimate.md)
   double stage3_slowdown = 1.5;      // time factor for deepspeed_stage_3
   double offload_slowdown = 1.3;     // time factor for *_offload strategies
-  double activation_bytes = 34;      // activation bytes per token x layer x width (memory)
+  double activation_bytes = 8;       // activation bytes per token x layer x width (memory)
   double overhead_gib = 1.5;         // fixed CUDA/framework memory per GPU
 };
 
