@@ -111,7 +111,8 @@ class Source : public Rule {
                            "into that folder, or set data.source to the dataset's Hub id"));
         continue;
       }
-      bool in_folder = req.folder.find(value) != nullptr;
+      bool in_folder = req.folder.find(value) != nullptr ||
+                       (is_local_path(value) && req.folder.find(path_basename(value)) != nullptr);
       if (is_local_path(value) || in_folder) {
         std::string p = in_folder ? std::string() : resolve(value, r.cwd);
         if (r.nb && !p.empty() && notebook_fills(*r.nb, before, p)) continue;

@@ -39,6 +39,8 @@ class ModelFolder : public Rule {
   }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
     // Exports that land outside model/*.pth (and are not copied there afterwards).
+    const NotebookProgram* last = last_request_notebook(req);
+    bool last_reported = false;
     for (const NotebookProgram* nb : checked_notebooks(req)) {
       for (std::size_t i = 0; i < nb->commands.size(); ++i) {
         const Command& c = nb->commands[i];
@@ -60,14 +62,14 @@ class ModelFolder : public Rule {
           msg += ", a subfolder of model/: only model/*.pth is uploaded after the run";
         else
           msg += ", outside model/: only model/*.pth is uploaded after the run, so it would be lost";
+        if (nb == last) last_reported = true;
         out.push_back(make(c.loc, msg,
                            "export to \"../model/{FILENAME_PREFIX}.pth\" (relative to the trainer "
                            "folder) in " + where(c.loc) + " of " + nb->notebook.rel));
       }
     }
 
-    const NotebookProgram* last = last_request_notebook(req);
-    if (!last) return;
+    if (!last || last_reported) return;  // the misplaced export says it already
     bool unsure = false;
     for (const Command& c : last->commands) {
       if (!writes_into_model(c).empty()) return;
