@@ -172,8 +172,8 @@ class VramRule final : public Rule {
                           std::to_string(st.ctx_len.value_or(2048)) + ", microbatch " +
                           std::to_string(st.microbatch_size.value_or(1)) + ", " +
                           (st.strategy.empty() ? std::string("no DeepSpeed") : st.strategy) + ") " + on +
-                          ", more than the " + fmt("%.0f", g ? g->memory_gib : 0) + " GiB of a " +
-                          gpu_label(ctx.settings, te->gpu);
+                          ", more than the " + fmt("%.0f", g ? g->memory_gib : 0) + " GiB of its GPUs (" +
+                          gpu_label(ctx.settings, te->gpu) + ")";
         std::string hint =
             "lower model.ctx_len or trainer.microbatch_size, shard more with deepspeed_stage_2/3 (or _offload), or "
             "train a smaller model";
