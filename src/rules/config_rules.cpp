@@ -136,8 +136,8 @@ class UnknownKey : public Rule {
     auto it = kk.sections.find(list);
     if (it == kk.sections.end()) {
       if (section.empty() || !override_key) return;  // nested keys of an unknown top key: reported at the top
-      std::vector<std::string> tops = kk.sections.at("top");
-      std::string near = closest(section, tops, 2);
+      auto top = kk.sections.find("top");
+      std::string near = top == kk.sections.end() ? std::string() : closest(section, top->second, 2);
       out.push_back(make(loc, "`--" + section + "." + key + "` in " + where_text + ": the trainer has no `" + section + "` section",
                          near.empty() ? "use --trainer.…, --model.… or --data.…" : "did you mean --" + near + "." + key + "?"));
       return;

@@ -64,7 +64,8 @@ bool line_has_handle(std::string line) {
       R"(discord(?:\s*(?:handle|user\s*name|username|user|name|id|tag|account|nick(?:name)?)s?)*[\s*_`]*(?::|-|–|=|\bis\b)[\s*_`"']*([A-Za-z0-9_.#][A-Za-z0-9_.#-]{1,36}))",
       std::regex::icase);
   std::smatch m;
-  std::string rest = line.substr(p);
+  // Bounded: std::regex recurses per character, so never feed it a huge line.
+  std::string rest = line.substr(p, 200);
   if (std::regex_search(rest, m, re)) {
     std::string h = to_lower(m[1].str());
     if (h != "handle" && h != "username" && h != "none" && h != "n" && h != "tbd" && h != "todo")

@@ -108,3 +108,12 @@ TEST_CASE("notebook/description: a description in the next markdown cell counts"
   cells.insert(cells.begin() + 1, NbCell{"markdown", "Finetunes the 1B5 World model on Welsh poetry from the public domain."});
   CHECK(run_rule("notebook/description", {{"training-config.yaml", clean_config()}}, cells).empty());
 }
+
+TEST_CASE("notebook/discord-handle: a huge markdown line is handled quickly", "[rules][notebook]") {
+  auto cells = clean_cells();
+  cells[0].source = "# Big\n\nSome text.\n\nDiscord: " + std::string(200000, 'a') + "\n";
+  auto f = run_rule("notebook/discord-handle", {}, cells);
+  CHECK(f.empty());  // "Discord: aaaa…" names a (long) handle
+  cells[0].source = "# Big\n\nSome text about discord " + std::string(200000, ' ') + "x\n";
+  CHECK(run_rule("notebook/discord-handle", {}, cells).size() == 1);
+}
