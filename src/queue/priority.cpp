@@ -48,15 +48,19 @@ bool ranks_before(const Entry& a, const PriorityFactors& pa, const Entry& b,
 }
 
 std::vector<Ranked> rank_queue(const Queue& q, const PriorityWeights& w, Time now, bool all) {
-  std::vector<Ranked> out;
-  out.reserve(q.requests.size());
-  for (const auto& e : q.requests)
-    if (all || is_active(e)) out.push_back(Ranked{&e, compute_priority(e, w, now)});
-  std::stable_sort(out.begin(), out.end(), [](const Ranked& a, const Ranked& b) {
-    const bool aa = is_active(*a.entry), ba = is_active(*b.entry);
-    if (aa != ba) return aa;
-    return ranks_before(*a.entry, a.factors, *b.entry, b.factors);
+  std::vector<std::pair<bool, Ranked>> tmp;  // (active, ranked): is_active computed once
+  tmp.reserve(q.requests.size());
+  for (const auto& e : q.requests) {
+    const bool active = is_active(e);
+    if (all || active) tmp.push_back({active, Ranked{&e, compute_priority(e, w, now)}});
+  }
+  std::sort(tmp.begin(), tmp.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first;
+    return ranks_before(*a.second.entry, a.second.factors, *b.second.entry, b.second.factors);
   });
+  std::vector<Ranked> out;
+  out.reserve(tmp.size());
+  for (auto& [active, r] : tmp) out.push_back(r);
   return out;
 }
 

@@ -16,7 +16,7 @@ Q="$WORK/corrupt/queue.json"
 printf '{\n  "version": 1,\n  "next_id": 2,\n  "requests": [\n    {"id": "r1",, }\n  ]\n}\n' >"$Q"
 sum=$(sha256sum "$Q")
 expect_rc 2 "$BIN" queue --queue "$Q" list
-grep -q "$Q:5:18: not valid JSON" "$WORK/err" || fail "no path:line:col for the parse error: $(cat "$WORK/err")"
+grep -q "$Q:5:17: not valid JSON" "$WORK/err" || fail "no path:line:col for the parse error: $(cat "$WORK/err")"
 expect_rc 2 "$BIN" queue list --queue "$Q" --format json
 expect_rc 2 "$BIN" queue --queue "$Q" next --target 1x24vgb
 expect_rc 2 "$BIN" queue --queue "$Q" start r1
