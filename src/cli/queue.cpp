@@ -282,7 +282,7 @@ int run_show(const QueueOptions& o, const GlobalOptions& g) {
   }
   out << "  history:\n";
   for (const auto& h : e->history) {
-    out << "    " << format_time(h.at) << "  " << pad(safe(h.by), 12) << h.action;
+    out << "    " << format_time(h.at) << "  " << pad(safe(h.by), 12) << " " << h.action;
     if (h.part > 0) out << " part " << h.part;
     if (!h.reason.empty()) out << ": " << safe(h.reason);
     out << "\n";
