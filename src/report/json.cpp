@@ -4,12 +4,14 @@
 namespace rwkvq {
 namespace {
 
-nlohmann::json position(int v) { return v > 0 ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::ordered_json position(int v) {
+  return v > 0 ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+}
 
 }  // namespace
 
-nlohmann::json report_json(const std::vector<RequestReport>& reports) {
-  using nlohmann::json;
+nlohmann::ordered_json report_json(const std::vector<RequestReport>& reports) {
+  using json = nlohmann::ordered_json;
   json doc = json::object();
   doc["version"] = 1;
   json requests = json::array();
@@ -59,7 +61,7 @@ nlohmann::json report_json(const std::vector<RequestReport>& reports) {
 
 void write_json(std::ostream& out, const std::vector<RequestReport>& reports) {
   // Request text (file names, notebook lines) may be invalid UTF-8: replace, never throw.
-  out << report_json(reports).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  out << report_json(reports).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace rwkvq

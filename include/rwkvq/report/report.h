@@ -82,7 +82,7 @@ std::string summary_line(const RequestReport& report);
 //  "severity", "file", "line", "column", "cell", "cell_line", "message", "hint"}], "errors",
 //  "warnings", "infos"}], "errors", "warnings", "infos"}
 // Unknown line/column/cell/cell_line are null; "file" is finding_path().
-nlohmann::json report_json(const std::vector<RequestReport>& reports);
+nlohmann::ordered_json report_json(const std::vector<RequestReport>& reports);
 // Writes report_json() indented, invalid UTF-8 replaced (never throws on request text).
 void write_json(std::ostream& out, const std::vector<RequestReport>& reports);
 
