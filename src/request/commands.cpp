@@ -404,6 +404,10 @@ bool python_c(Ctx& c, const ShellWord& code) {
     return false;
   }
   c.cmd.kind = CommandKind::Download;
+  if (s.size() > 4096) {  // std::regex recurses per character: keep hostile input away from it
+    c.note("the Python code of the download is too long to read");
+    return true;
+  }
   auto kw = [&](const std::string& name) -> std::optional<std::string> {
     std::regex re(name + R"(\s*=\s*(['"])([^'"]*)\1)");
     std::smatch m;

@@ -4,6 +4,7 @@
 
 #include "rwkvq/request/code_lines.h"
 #include "rwkvq/request/python_eval.h"
+#include "rwkvq/request/shell.h"
 
 using namespace rwkvq;
 
@@ -269,4 +270,32 @@ TEST_CASE("exec: shell lines are reported in order with the env of that point", 
   CHECK(values[1] == "two");
   CHECK(seen[2].first == "ls");
   CHECK_FALSE(e.get("out").known());
+}
+
+TEST_CASE("random garbage never throws or hangs", "[python_eval][shell][code_lines]") {
+  // deterministic pseudo-random lines built from the characters that matter to the parsers
+  const std::string alphabet = "ab_1 .,:;=+-*/%(){}[]'\"\\!$#`&|<>\n\tfr{}";
+  unsigned state = 12345;
+  auto next = [&] {
+    state = state * 1103515245u + 12345u;
+    return (state >> 16) & 0x7fff;
+  };
+  PyEnv e = env_at();
+  e.vars["a"] = Value::string("x");
+  for (int n = 0; n < 3000; ++n) {
+    std::string s;
+    int len = static_cast<int>(next() % 60);
+    for (int k = 0; k < len; ++k) s += alphabet[next() % alphabet.size()];
+    CHECK_NOTHROW(eval_expr(s, e));
+    CHECK_NOTHROW(exec_python_line(s, e));
+    CHECK_NOTHROW(ipython_substitute(s, e));
+    CHECK_NOTHROW(tokenize_shell(s));
+    Cell c = code({s, s, "  " + s});
+    CHECK_NOTHROW(exec_python_cell(classify_cell(c), e));
+  }
+  // deep indentation
+  std::vector<std::string> deep;
+  for (int k = 0; k < 500; ++k) deep.push_back(std::string(k, ' ') + "if X:");
+  deep.push_back(std::string(500, ' ') + "Y = 1");
+  CHECK_NOTHROW(run(e, deep));
 }
