@@ -6,7 +6,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 rwkvq_install_deps
 cd "$RWKVQ_ROOT"
-rwkvq_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== Building build/rwkvq (first time: a few minutes)"
+build_log="$(mktemp)"
+trap 'rm -f "$build_log"' EXIT
+if ! (rwkvq_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo) >"$build_log" 2>&1; then
+  tail -n 60 "$build_log" >&2
+  exit 2
+fi
 RWKVQ="build/rwkvq"
 
 # Runs one rwkvq command the way a user would type it, showing the command and its exit status.
