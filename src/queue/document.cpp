@@ -1,4 +1,5 @@
 #include "rwkvq/queue/document.h"
+#include "rwkvq/util/utf8.h"
 
 #include <algorithm>
 #include <cctype>
@@ -375,20 +376,6 @@ class Reader {
                    std::to_string(kQueueVersion) + "); use a matching rwkvq");
   }
 
-  static void put_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) out += static_cast<char>(cp);
-    else if (cp < 0x800) { out += static_cast<char>(0xC0 | (cp >> 6)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
-    else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
   unsigned hex4() {
     if (i_ + 4 > t_.size()) syntax("incomplete \\u escape");
     unsigned v = 0;
@@ -432,10 +419,10 @@ class Reader {
             i_ += 2;
             const unsigned lo = hex4();
             if (lo >= 0xDC00 && lo < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            else { put_utf8(out, 0xFFFD); cp = lo; }
+            else { append_utf8(out, 0xFFFD); cp = lo; }
           }
           if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD;
-          put_utf8(out, cp);
+          append_utf8(out, cp);
           break;
         }
         default: --i_; syntax("invalid escape in a string");

@@ -10,6 +10,7 @@
 // points (UTF-8 continuation bytes do not advance the column). A UTF-8 BOM is skipped and
 // "\r\n" is plain whitespace.
 #include "rwkvq/request/notebook.h"
+#include "rwkvq/util/utf8.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -162,23 +163,6 @@ class Scanner {
       v = v * 16 + static_cast<unsigned>(h);
     }
     return v;
-  }
-  static void append_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
   }
 
   // Validates one UTF-8 sequence starting at pos_ (a byte >= 0x80); returns its length.
