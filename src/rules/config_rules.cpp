@@ -32,11 +32,24 @@ class Invalid : public Rule {
     for (std::size_t i = 0; i < req.configs.size(); ++i) {
       const ConfigFile& cfg = req.configs[i];
       if (cfg.error) {
+        // Not a readable file at all: layout/unsafe-file (or config-missing) says what is there.
+        if (!unusable_file(req, cfg.rel).empty()) continue;
         Location l = file_loc(cfg.rel);
         l.line = cfg.error->line;
         l.column = cfg.error->column;
+        constexpr std::string_view read_prefix = "cannot read the file: ";
+        if (cfg.error->line <= 0) {
+          bool read = starts_with(cfg.error->message, read_prefix);
+          out.push_back(make(l,
+                             read ? cfg.rel + " could not be read: " + cfg.error->message.substr(read_prefix.size())
+                                  : cfg.rel + " is not valid YAML: " + cfg.error->message,
+                             read ? "a config holds a few settings: keep " + cfg.rel + " small and readable"
+                                  : "write " + cfg.rel + " like the example config: `trainer:`, `model:` and "
+                                    "`data:` sections of `key: value` lines"));
+          continue;
+        }
         out.push_back(make(l, cfg.rel + " is not valid YAML: " + cfg.error->message,
-                           "fix the YAML at line " + std::to_string(cfg.error->line) +
+                           "fix the YAML at line " + std::to_string(cfg.error->line) + " of " + cfg.rel +
                                " (indent with spaces, quote values containing ':' or '#')"));
         continue;
       }
@@ -163,13 +176,14 @@ class Precision : public Rule {
   std::string_view summary() const override { return "trainer.precision is not bf16"; }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
     std::size_t from = out.size();
+    RunFindings rf(out);
     for (const RunView& r : runs(req)) {
       const auto& p = r.eff.precision;
       if (p.unknown) continue;
       if (!p.set()) {
         if (!r.yaml_known) continue;
         Location l = r.config ? file_loc(r.config->rel) : r.loc;
-        out.push_back(make(l, r.label + " sets no trainer.precision, so it trains in 32-bit float: "
+        rf.add(r, make(l, r.label + " sets no trainer.precision, so it trains in 32-bit float: "
                                         "twice the memory and far slower than bf16",
                            "add `precision: bf16` under `trainer:` in " +
                                (r.config ? r.config->rel : std::string("the config"))));
@@ -177,13 +191,14 @@ class Precision : public Rule {
       }
       std::string v = to_lower(*p.value);
       if (v == "bf16" || v == "bf16-mixed" || v == "bf16-true") continue;
-      out.push_back(make(origin_or(p, r.loc),
+      rf.add(r, make(origin_or(p, r.loc),
                          r.label + " trains with precision " + *p.value +
                              "; the programme's RTX 3090 nodes are set up for bf16",
                          "use `precision: bf16` (" +
                              (p.overridden ? "the --trainer.precision override in " + where(p.origin)
                                            : std::string("trainer.precision in the config")) + ")"));
     }
+    rf.flush();
     dedupe(out, from);
   }
 };
@@ -198,6 +213,7 @@ class Unbounded : public Rule {
   }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
     std::size_t from = out.size();
+    RunFindings rf(out);
     for (const RunView& r : runs(req)) {
       const auto& ep = r.eff.max_epochs;
       const auto& st = r.eff.max_steps;
@@ -212,10 +228,11 @@ class Unbounded : public Rule {
                                   : std::string("trainer.max_epochs is not set");
       what += st.set() ? " and trainer.max_steps is " + std::to_string(*st.value)
                        : std::string(" and trainer.max_steps is not set");
-      out.push_back(make(l, r.label + ": " + what + ", so the run has no end and would hold the node",
+      rf.add(r, make(l, r.label + ": " + what + ", so the run has no end and would hold the node",
                          "set trainer.max_epochs to a number of epochs (e.g. 1) or trainer.max_steps "
                          "to a positive number of steps"));
     }
+    rf.flush();
     dedupe(out, from);
   }
 };

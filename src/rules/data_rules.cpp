@@ -61,6 +61,7 @@ class Source : public Rule {
   }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
     std::size_t from = out.size();
+    RunFindings rf(out);
     for (const RunView& r : runs(req)) {
       std::size_t before = r.stage ? static_cast<std::size_t>(std::max(0, r.stage->command_index)) : 0;
       const auto& src = r.eff.source;
@@ -72,13 +73,13 @@ class Source : public Rule {
         if (dp.set() && !dp.value->empty()) {
           std::string p = resolve(*dp.value, r.cwd);
           if (r.nb && !p.empty() && notebook_fills(*r.nb, before, p)) continue;
-          out.push_back(make(origin_or(src, r.loc),
+          rf.add(r, make(origin_or(src, r.loc),
                              r.label + " has no data.source: it expects a prebuilt dataset in " + *dp.value +
                                  ", but the runner empties datapath/ before the run and the notebook does "
                                  "not download one",
                              "set data.source to the Hugging Face dataset id (user/name) or a URL of your data"));
         } else {
-          out.push_back(make(origin_or(src, r.loc), r.label + " sets neither data.source nor data.data_path: "
+          rf.add(r, make(origin_or(src, r.loc), r.label + " sets neither data.source nor data.data_path: "
                                                               "there is no dataset to train on",
                              "set data.source to the Hugging Face dataset id (user/name) or a URL, and "
                              "data.data_path: ../datapath/<your-project>/"));
@@ -96,13 +97,13 @@ class Source : public Rule {
                                          "could not tell where its files come from",
                            "point data.source_data_dir at a URL or a folder the notebook downloads the files into");
           f.severity = Severity::Info;
-          out.push_back(std::move(f));
+          rf.add(r, std::move(f));
           continue;
         }
         if (is_url(d)) continue;
         std::string p = resolve(d, r.cwd);
         if (r.nb && !p.empty() && notebook_fills(*r.nb, before, p)) continue;
-        out.push_back(make(origin_or(dir, at),
+        rf.add(r, make(origin_or(dir, at),
                            r.label + " loads '" + value + "' files from " + d +
                                (p.empty() ? std::string() : " (" + show_path(p) + ")") +
                                ", a local folder the notebook does not download into: datasets are not "
@@ -118,7 +119,7 @@ class Source : public Rule {
         if (r.nb && !p.empty() && notebook_fills(*r.nb, before, p)) continue;
         std::string shown = in_folder ? value + " (a file in the request folder)"
                                       : value + (p.empty() ? std::string() : " (" + show_path(p) + ")");
-        out.push_back(make(at, r.label + " reads its dataset from the local path " + shown +
+        rf.add(r, make(at, r.label + " reads its dataset from the local path " + shown +
                                    ": the dataset must be downloadable, not part of the repository",
                            "upload the data as a Hugging Face dataset and set data.source to its id "
                            "(user/name), or to a URL"));
@@ -126,6 +127,7 @@ class Source : public Rule {
       }
       // Otherwise a Hub dataset id ("user/name", or a canonical "name"): downloadable.
     }
+    rf.flush();
     dedupe(out, from);
   }
 };

@@ -68,19 +68,18 @@ class NotebookMissing : public Rule {
     return "no training-notebook.ipynb and no training-notebook-partN.ipynb in the folder";
   }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
-    std::string dir_named;
     for (const FileEntry& e : req.folder.entries) {
       if (!top_level(e)) continue;
       bool wanted = e.rel == kNotebook || exact_part_digits(e.rel).has_value();
-      if (wanted && usable_file(e)) return;
-      if (!wanted && !intended_name(e.rel).empty() && usable_file(e))
+      // Something by the required name that is not a usable file (a folder, FIFO, escaping
+      // symlink, unreadable file): layout/unsafe-file says what it is; "no notebook" would be wrong.
+      if (wanted) return;
+      if (!intended_name(e.rel).empty() && usable_file(e))
         return;  // layout/notebook-name reports the misnamed notebook
-      if (wanted && e.type == FileEntry::Type::Directory) dir_named = e.rel;
     }
-    std::string msg = "the folder has no training-notebook.ipynb (or training-notebook-part1.ipynb …)";
-    if (!dir_named.empty()) msg += "; " + dir_named + " is a folder, not a notebook";
-    else msg += ": the runner has nothing to run";
-    out.push_back(make(file_loc(""), msg,
+    out.push_back(make(file_loc(""),
+                       "the folder has no training-notebook.ipynb (or training-notebook-part1.ipynb …): "
+                       "the runner has nothing to run",
                        "add the notebook as training-notebook.ipynb (copy it from "
                        "notebook/community/example/), or split a long run into "
                        "training-notebook-part1.ipynb, training-notebook-part2.ipynb …"));
@@ -244,6 +243,28 @@ std::vector<ConfigRef> config_refs(const Request& req) {
   return refs;
 }
 
+// The files of the folder the notebooks pass to the trainer as configs ("training-config.yaml").
+std::set<std::string> referenced_config_files(const Request& req) {
+  std::set<std::string> rels;
+  for (const ConfigRef& r : config_refs(req))
+    if (auto rel = folder_relative(req, *r.nb, r.path)) rels.insert(*rel);
+  return rels;
+}
+
+// How to fix a name that holds something other than a file.
+std::string replace_hint(const FileEntry& e) {
+  switch (e.type) {
+    case FileEntry::Type::Regular:
+      return "make it readable (chmod a+r \"" + e.rel + "\") or replace it with a readable copy";
+    case FileEntry::Type::Symlink:
+      return "replace the link " + e.rel + " with the file itself";
+    case FileEntry::Type::Directory:
+      return "put the file itself in the request folder as " + e.rel + " instead of a folder of that name";
+    default:
+      return "delete " + e.rel + " and add the real file under that name";
+  }
+}
+
 class ConfigMissing : public Rule {
  public:
   std::string_view id() const override { return "layout/config-missing"; }
@@ -266,17 +287,27 @@ class ConfigMissing : public Rule {
         continue;
       }
       const FileEntry* e = req.folder.find(*rel);
-      if (e && e->type != FileEntry::Type::Directory) continue;  // unsafe-file judges the rest
+      std::string there = e ? unusable_file(req, *e) : std::string();
+      if (e && there.empty()) continue;  // a usable file
       if (!reported.insert(r.path).second) continue;
+      if (e) {
+        // Something is there, but not a config file: say what (layout/unsafe-file leaves it to us).
+        out.push_back(make(r.cmd->loc,
+                           r.nb->notebook.rel + " " + what + " " + *rel + ", which is " + there +
+                               (e->type == FileEntry::Type::Regular ? "" : ", not a config file"),
+                           replace_hint(*e) + ", or fix the path in " + where(r.cmd->loc) + " of " +
+                               r.nb->notebook.rel + " if another file was meant"));
+        continue;
+      }
       std::vector<std::string> yamls;
       for (const ConfigFile& c : req.configs) yamls.push_back(c.rel);
       std::string near = closest(*rel, yamls, 4);
       out.push_back(make(r.cmd->loc,
-                         r.nb->notebook.rel + " " + what + " " + *rel +
-                             (e ? ", which is a folder, not a config" : ", which is not in the folder"),
+                         r.nb->notebook.rel + " " + what + " " + *rel + ", which is not in the folder",
                          near.empty() ? "add " + *rel + " to the request folder, or fix the path in " +
-                                            where(r.cmd->loc)
-                                      : "did you mean " + near + "? fix the path in " + where(r.cmd->loc)));
+                                            where(r.cmd->loc) + " of " + r.nb->notebook.rel
+                                      : "did you mean " + near + "? fix the path in " + where(r.cmd->loc) +
+                                            " of " + r.nb->notebook.rel));
     }
   }
 };
@@ -355,40 +386,40 @@ class UnsafeFile : public Rule {
            "notebook/config";
   }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
+    // A config the notebook passes with -c that is not a usable file: layout/config-missing
+    // reports it where the notebook names it, saying what is there instead.
+    const std::set<std::string> configs = referenced_config_files(req);
     for (const FileEntry& e : req.folder.entries) {
-      switch (e.type) {
-        case FileEntry::Type::Symlink:
-          if (e.link_escapes)
-            out.push_back(make(file_loc(e.rel),
-                               e.rel + " is a symbolic link to " +
-                                   (e.link_target.empty() ? std::string("an unknown target") : e.link_target) +
-                                   ", outside the request folder (or missing); it was not followed",
-                               "replace the link with the file itself, or delete it"));
-          break;
-        case FileEntry::Type::Fifo:
-          out.push_back(make(file_loc(e.rel), e.rel + " is a named pipe (FIFO), not a file; it was not read",
-                             "delete it from the request"));
-          break;
-        case FileEntry::Type::Other:
-          out.push_back(make(file_loc(e.rel),
-                             e.rel + " is a special file (device or socket), not a regular file; it was not read",
-                             "delete it from the request"));
-          break;
-        case FileEntry::Type::Directory: {
-          std::string l = to_lower(e.rel);
-          if (top_level(e) && (ends_with(l, ".ipynb") || ends_with(l, ".yaml") || ends_with(l, ".yml")))
-            out.push_back(make(file_loc(e.rel),
-                               e.rel + " is a folder, but its name is that of a " +
-                                   (ends_with(l, ".ipynb") ? "notebook" : "config"),
-                               "put the file itself in the request folder instead of a folder of that name"));
-          break;
-        }
-        case FileEntry::Type::Regular:
-          if (!e.readable)
-            out.push_back(make(file_loc(e.rel), e.rel + " cannot be read (permissions?)",
-                               "make it readable (chmod a+r \"" + e.rel + "\") or delete it"));
-          break;
+      std::string there = unusable_file(req, e);
+      if (there.empty()) continue;
+      if (configs.count(e.rel)) continue;
+      std::string l = to_lower(e.rel);
+      const bool notebook_name = top_level(e) && ends_with(l, ".ipynb");
+      const bool config_name = top_level(e) && (ends_with(l, ".yaml") || ends_with(l, ".yml"));
+      if (e.type == FileEntry::Type::Directory && !notebook_name && !config_name) {
+        if (!e.readable)
+          out.push_back(make(file_loc(e.rel), "the folder " + e.rel + " cannot be listed, so its files were not checked",
+                             "make it readable (chmod a+rx \"" + e.rel + "\") or delete it"));
+        continue;  // an ordinary folder
       }
+      std::string msg;
+      if (e.type == FileEntry::Type::Regular) {
+        msg = e.rel + " cannot be read (" + [&] {
+          std::string why = read_failure(req, e.rel);
+          return why.empty() ? std::string("opening it failed: check its permissions") : why;
+        }() + "), so it was not checked";
+      } else {
+        msg = e.rel + " is " + there;
+        if (notebook_name) msg += ", not a notebook file";
+        else if (config_name) msg += ", not a config file";
+        else if (e.type == FileEntry::Type::Symlink) msg += "; it was not followed";
+        else msg += ", not a regular file; it was not read";
+      }
+      std::string hint = replace_hint(e);
+      if (e.type != FileEntry::Type::Regular && e.type != FileEntry::Type::Directory && !notebook_name &&
+          !config_name)
+        hint = "delete " + e.rel + " from the request, or replace it with the file itself";
+      out.push_back(make(file_loc(e.rel), msg, hint));
     }
     if (req.folder.truncated) {
       Finding f = make(file_loc(""),

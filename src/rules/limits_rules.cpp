@@ -19,8 +19,13 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-std::string where(const StageEstimate& st) {
-  return st.cell > 0 ? "the training in cell " + std::to_string(st.cell) : "the training stage " + std::to_string(st.stage + 1);
+// "the training in cell 5 of training-notebook-part2.ipynb": with parts, a cell number alone is
+// ambiguous.
+std::string where(const PartEstimate& part, const StageEstimate& st) {
+  std::string s = st.cell > 0 ? "the training in cell " + std::to_string(st.cell)
+                              : "the training stage " + std::to_string(st.stage + 1);
+  std::string file = st.loc.file.empty() ? part.name : st.loc.file;
+  return file.empty() ? s : s + " of " + file;
 }
 
 std::string gpu_label(const Settings& s, const std::string& gpu) {
@@ -42,7 +47,7 @@ class ModelSizeRule final : public Rule {
         if (!st.params.value || static_cast<double>(*st.params.value) <= limit) continue;
         if (!seen.insert(*st.params.value).second) continue;
         out.push_back(make(st.loc,
-                           where(st) + " trains a model of about " + human_count(static_cast<double>(*st.params.value)) +
+                           where(part, st) + " trains a model of about " + human_count(static_cast<double>(*st.params.value)) +
                                " parameters (from " + st.params.source + "), above the programme's " +
                                human_count(limit) + " limit for the 24 GB cards",
                            "train a model of 1.5B parameters or fewer; larger models need DeepSpeed stage 3, which is "
@@ -71,7 +76,7 @@ class Stage3PenaltyRule final : public Rule {
         if (!big && !stage3) continue;
         std::string msg, hint;
         if (stage3) {
-          msg = where(st) + " uses " + st.strategy + ", which is about " + fmt("%.1f", lim.stage3_slowdown) +
+          msg = where(part, st) + " uses " + st.strategy + ", which is about " + fmt("%.1f", lim.stage3_slowdown) +
                 "× slower than stage 1 or 2";
           // Would it fit without stage 3 on the chosen target?
           const TargetEstimate* te = est.target.empty() ? nullptr : st.on(est.target);
@@ -101,7 +106,7 @@ class Stage3PenaltyRule final : public Rule {
           hint = "stage 3 is needed only for 3B+ models: keep the dataset small so that each part stays within " +
                  fmt("%.0f", lim.max_hours) + " h";
         } else {
-          msg = where(st) + " trains a model of about " + human_count(static_cast<double>(*st.params.value)) +
+          msg = where(part, st) + " trains a model of about " + human_count(static_cast<double>(*st.params.value)) +
                 " parameters (from " + st.params.source + "): models of " + human_count(lim.stage3_params) +
                 " and more need DeepSpeed stage 3 on the 24 GB cards, which is far slower";
           hint = "keep the dataset small (each part within " + fmt("%.0f", lim.max_hours) +
@@ -167,7 +172,7 @@ class VramRule final : public Rule {
         std::string on = est.targets_considered.size() > 1 && est.target_reason.find("no target has") != std::string::npos
                              ? "on every target (" + join(est.targets_considered, ", ") + ")"
                              : "on " + te->name;
-        std::string msg = where(st) + " needs about " + fmt("%.1f", *te->memory_gib_per_gpu) + " GiB per GPU (" +
+        std::string msg = where(part, st) + " needs about " + fmt("%.1f", *te->memory_gib_per_gpu) + " GiB per GPU (" +
                           human_count(static_cast<double>(st.params.value.value_or(0))) + " parameters, ctx_len " +
                           std::to_string(st.ctx_len.value_or(2048)) + ", microbatch " +
                           std::to_string(st.microbatch_size.value_or(1)) + ", " +

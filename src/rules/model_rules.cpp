@@ -70,6 +70,7 @@ class NotProvided : public Rule {
   }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
     std::size_t from = out.size();
+    RunFindings rf(out);
     for (const RunView& r : runs(req)) {
       if (!r.nb || !r.stage || !r.cmd) continue;  // a config alone: nothing to compare with
       const NotebookProgram& nb = *r.nb;
@@ -77,20 +78,20 @@ class NotProvided : public Rule {
       Location at = origin_or(lm, r.loc);
       const std::string& rel = nb.notebook.rel;
       if (lm.unknown || (lm.set() && lm.value->empty())) {
-        info(out, at, "could not tell which model " + r.label + " starts from" +
+        info(rf, r, at, "could not tell which model " + r.label + " starts from" +
                           (lm.set() && !lm.value->empty() ? " (" + *lm.value + ")" : std::string()),
              "set model.load_model with a literal or a simple f-string of known variables");
         continue;
       }
       if (!lm.set()) {
         if (!r.yaml_known) continue;  // the config could not be read: config-missing/invalid say so
-        out.push_back(make(r.loc, r.label + " sets no model.load_model: the trainer has no model to start from",
+        rf.add(r, make(r.loc, r.label + " sets no model.load_model: the trainer has no model to start from",
                            "initialise or download a model, then pass --model.load_model=\"../model/<file>.pth\""));
         continue;
       }
       std::string path = resolve(*lm.value, r.cwd);
       if (path.empty()) {
-        info(out, at, "could not tell where " + r.label + " looks for its model " + *lm.value +
+        info(rf, r, at, "could not tell where " + r.label + " looks for its model " + *lm.value +
                           " (the folder it runs in is unknown)",
              "cd into the trainer folder with a known path, e.g. !cd \"{TRAINER_DIR}\" && …");
         continue;
@@ -107,6 +108,8 @@ class NotProvided : public Rule {
       }
       if (found || python_download_mentions(nb, path_basename(path), r.cmd->loc)) continue;
       std::string shown = show_path(path);
+      // "../model/x.pth (model/x.pth)"; the value alone when it already reads like that.
+      const std::string value_shown = *lm.value == shown ? shown : *lm.value + " (" + shown + ")";
       // Written into model/ by an earlier part: not there on a freshly emptied node.
       if (nb.part > 1) {
         const NotebookProgram* earlier = nullptr;
@@ -116,7 +119,7 @@ class NotProvided : public Rule {
             if (produces(c, path)) earlier = &other;
         }
         if (earlier) {
-          out.push_back(make(at,
+          rf.add(r, make(at,
                              "part " + std::to_string(nb.part) + " expects " + shown + " from part " +
                                  std::to_string(earlier->part) +
                                  ", but each part runs on an emptied node: model/ is empty when " + rel +
@@ -128,7 +131,7 @@ class NotProvided : public Rule {
         }
       }
       if (unsure) {
-        info(out, at, "could not tell whether " + rel + " provides " + shown + ", the model " + r.label +
+        info(rf, r, at, "could not tell whether " + rel + " provides " + shown + ", the model " + r.label +
                           " starts from: a download or copy before it has a path rwkvq could not resolve",
              "use literal paths or simple f-strings of known variables for the model download");
         continue;
@@ -138,26 +141,27 @@ class NotProvided : public Rule {
         const Command* m = made.back();
         msg = rel + " " + verb(m->kind) + " " + path_basename(m->output) + " into " +
               show_path(path_dirname(path_normalize(m->output))) + "/ (" + where(m->loc) + ") but " +
-              r.label + " starts from " + *lm.value + " (" + shown + ")";
+              r.label + " starts from " + value_shown;
       } else {
-        msg = r.label + " starts from " + *lm.value + " (" + shown +
-              "), which the notebook neither downloads nor initialises: the node starts with an empty model/";
+        msg = r.label + " starts from " + value_shown +
+              ", which the notebook neither downloads nor initialises: the node starts with an empty model/";
       }
-      out.push_back(make(at, msg,
+      rf.add(r, make(at, msg,
                          made.empty()
                              ? "download the model before " + where(r.cmd->loc) +
                                    " (e.g. !cd \"{PROJECT_DIR}/model/\" && wget -nc <url>) or create it with init_model.py"
                              : "make model.load_model name the file the notebook provides (" +
                                    where(at) + (at.file == rel ? "" : " of " + at.file) + ")"));
     }
+    rf.flush();
     dedupe(out, from);
   }
 
  private:
-  void info(std::vector<Finding>& out, const Location& at, std::string msg, std::string hint) const {
+  void info(RunFindings& out, const RunView& r, const Location& at, std::string msg, std::string hint) const {
     Finding f = make(at, std::move(msg), std::move(hint));
     f.severity = Severity::Info;
-    out.push_back(std::move(f));
+    out.add(r, std::move(f));
   }
 };
 RWKVQ_REGISTER_RULE(NotProvided);

@@ -29,13 +29,29 @@ class Invalid : public Rule {
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
     for (const auto& nb : req.notebooks) {
       if (!nb.notebook.error) continue;
+      const std::string& rel = nb.notebook.rel;
+      // Not a readable file at all (unreadable, FIFO …): layout/unsafe-file says what is there.
+      if (!unusable_file(req, rel).empty()) continue;
       const ParseError& e = *nb.notebook.error;
-      Location l = file_loc(nb.notebook.rel);
+      Location l = file_loc(rel);
       l.line = e.line;
       l.column = e.column;
-      out.push_back(make(l, nb.notebook.rel + " cannot be read as a notebook: " + e.message,
+      if (e.line <= 0) {
+        // No position: the file could not be read (too large …) or the problem is the whole file.
+        constexpr std::string_view read_prefix = "cannot read the file: ";
+        bool read = starts_with(e.message, read_prefix);
+        out.push_back(make(l,
+                           read ? rel + " could not be read: " + e.message.substr(read_prefix.size())
+                                : rel + " cannot be read as a notebook: " + e.message,
+                           read ? "clear the notebook's outputs (Edit > Clear All Outputs) and save it again "
+                                  "from Jupyter, so that it is a small nbformat 4 notebook"
+                                : "open it in Jupyter and save it again (File > Save) as an nbformat 4 notebook"));
+        continue;
+      }
+      out.push_back(make(l, rel + " cannot be read as a notebook: " + e.message,
                          "save it again from Jupyter (File > Save), or fix the JSON at line " +
-                             std::to_string(e.line) + ", column " + std::to_string(e.column)));
+                             std::to_string(e.line) + (e.column > 0 ? ", column " + std::to_string(e.column) : "") +
+                             " of " + rel));
     }
   }
 };
@@ -248,14 +264,16 @@ class TemplateLeftover : public Rule {
                                " of " + nb->notebook.rel));
       }
     }
+    RunFindings rf(out);
     for (const RunView& r : runs(req)) {
       const auto& lm = r.eff.load_model;
       if (!lm.set() || lm.unknown || path_basename(*lm.value) != kTemplateModel) continue;
-      out.push_back(make(origin_or(lm, r.loc),
+      rf.add(r, make(origin_or(lm, r.loc),
                          r.label + " starts from the template's placeholder model " + *lm.value,
                          "point model.load_model at the model your notebook downloads or "
                          "initialises (e.g. --model.load_model=\"../model/{INIT_MODEL_NAME}\")"));
     }
+    rf.flush();
     dedupe(out, from);
   }
 

@@ -19,19 +19,21 @@ class Datapath : public Rule {
   std::string_view summary() const override { return "data.data_path (or its override) is not under ../datapath/"; }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
     std::size_t from = out.size();
+    RunFindings rf(out);
     for (const RunView& r : runs(req)) {
       const auto& dp = r.eff.data_path;
       if (!dp.set() || dp.unknown || dp.value->empty()) continue;
       std::string p = resolve(*dp.value, r.cwd);
       if (p.empty() || path_under(p, repo_path("datapath"))) continue;
       if (strip(p) == repo_path("datapath")) continue;
-      out.push_back(make(origin_or(dp, r.loc),
+      rf.add(r, make(origin_or(dp, r.loc),
                          r.label + " keeps its tokenised data in " + *dp.value + " (" + show_path(p) +
                              "), not under the repository's datapath/ folder",
                          "use the example setting data_path: ../datapath/<your-project>/ " +
                              std::string(dp.overridden ? "in the --data.data_path override (" + where(dp.origin) + ")"
                                                        : "in the config")));
     }
+    rf.flush();
     dedupe(out, from);
   }
   static std::string strip(std::string p) {
@@ -51,13 +53,14 @@ class Checkpoint : public Rule {
   }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
     std::size_t from = out.size();
+    RunFindings rf(out);
     const std::string root = repo_path("checkpoint");
     for (const RunView& r : runs(req)) {
       const auto& cp = r.eff.checkpoint_dirpath;
       if (!cp.set() || cp.unknown || cp.value->empty()) continue;
       std::string p = resolve(*cp.value, r.cwd);
       if (p.empty() || path_under(p, root)) continue;
-      out.push_back(make(origin_or(cp, r.loc),
+      rf.add(r, make(origin_or(cp, r.loc),
                          r.label + " saves checkpoints in " + *cp.value + " (" + show_path(p) +
                              "), not under the repository's checkpoint/ folder",
                          "use the example setting dirpath: ../checkpoint/<your-project>/ " +
@@ -74,6 +77,7 @@ class Checkpoint : public Rule {
                                ", which is not under checkpoint/ where the training saves",
                            "export from \"../checkpoint/<your-project>/last.ckpt\" in " + where(c.loc)));
       }
+    rf.flush();
     dedupe(out, from);
   }
 };

@@ -178,4 +178,138 @@ bool loc_before(const Location& a, const Location& b) {
   return std::tie(a.cell, a.cell_line, a.column) < std::tie(b.cell, b.cell_line, b.column);
 }
 
+namespace {
+
+// Does a symlink target, written relative to the folder of `link_rel`, climb out of the request
+// folder (more ".." than folders)?
+bool climbs_out(std::string_view link_rel, std::string_view target) {
+  std::vector<std::string> stack;
+  std::string dir(path_dirname(std::string(link_rel)));
+  std::string all = (dir.empty() || dir == "." ? std::string() : dir + "/") + std::string(target);
+  for (const std::string& c : split(all, '/')) {
+    if (c.empty() || c == ".") continue;
+    if (c == "..") {
+      if (stack.empty()) return true;
+      stack.pop_back();
+    } else {
+      stack.push_back(c);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string read_failure(const Request& req, std::string_view rel) {
+  constexpr std::string_view prefix = "cannot read the file: ";
+  auto from = [&](const std::optional<ParseError>& err) -> std::string {
+    if (!err || err->line > 0 || !starts_with(err->message, prefix)) return "";
+    return err->message.substr(prefix.size());
+  };
+  for (const auto& nb : req.notebooks)
+    if (nb.notebook.rel == rel) return from(nb.notebook.error);
+  for (const ConfigFile& c : req.configs)
+    if (c.rel == rel) return from(c.error);
+  return "";
+}
+
+std::string unusable_file(const Request& req, const FileEntry& e) {
+  switch (e.type) {
+    case FileEntry::Type::Regular: {
+      if (e.readable) return "";
+      std::string why = read_failure(req, e.rel);
+      return why.empty() ? "a file that cannot be opened for reading (check its permissions)"
+                         : "a file that cannot be read (" + why + ")";
+    }
+    case FileEntry::Type::Directory:
+      return "a folder";
+    case FileEntry::Type::Fifo:
+      return "a named pipe (FIFO)";
+    case FileEntry::Type::Other:
+      return "a special file (device or socket)";
+    case FileEntry::Type::Symlink: {
+      if (!e.link_escapes) return "";
+      const std::string& t = e.link_target;
+      if (t.empty()) return "a symbolic link that cannot be read";
+      std::string root = req.folder.root.string();
+      bool outside = t.front() == '/' ? !(t == root || starts_with(t, root + "/")) : climbs_out(e.rel, t);
+      return "a symbolic link to " + t +
+             (outside ? ", outside the request folder" : ", which points to nothing in the request folder");
+    }
+  }
+  return "";
+}
+
+std::string unusable_file(const Request& req, std::string_view rel) {
+  const FileEntry* e = req.folder.find(rel);
+  return e ? unusable_file(req, *e) : std::string();
+}
+
+RunRef run_ref(const RunView& r) {
+  RunRef ref;
+  ref.label = r.label;
+  ref.nb = r.nb;
+  ref.cell = r.cmd ? r.cmd->loc.cell : 0;
+  return ref;
+}
+
+std::string runs_label(const std::vector<RunRef>& runs) {
+  if (runs.empty()) return "";
+  if (runs.size() == 1) return runs.front().label;
+  // Cells per notebook, in the order the runs came.
+  std::vector<std::pair<const NotebookProgram*, std::vector<int>>> per_nb;
+  std::vector<std::string> loose;  // runs that are not a notebook cell
+  for (const RunRef& r : runs) {
+    if (!r.nb || r.cell <= 0) {
+      if (std::find(loose.begin(), loose.end(), r.label) == loose.end()) loose.push_back(r.label);
+      continue;
+    }
+    auto it = std::find_if(per_nb.begin(), per_nb.end(), [&](const auto& p) { return p.first == r.nb; });
+    if (it == per_nb.end()) {
+      per_nb.push_back({r.nb, {}});
+      it = per_nb.end() - 1;
+    }
+    if (std::find(it->second.begin(), it->second.end(), r.cell) == it->second.end()) it->second.push_back(r.cell);
+  }
+  auto and_list = [](const std::vector<std::string>& items) {
+    if (items.size() <= 1) return items.empty() ? std::string() : items.front();
+    std::vector<std::string> head(items.begin(), items.end() - 1);
+    return join(head, ", ") + " and " + items.back();
+  };
+  std::vector<std::string> parts;
+  for (const auto& [nb, cells] : per_nb) {
+    std::vector<std::string> nums;
+    for (int c : cells) nums.push_back(std::to_string(c));
+    parts.push_back((cells.size() == 1 ? "cell " : "cells ") + and_list(nums) + " of " + nb->notebook.rel);
+  }
+  std::string s;
+  if (!parts.empty()) s = "the training runs in " + and_list(parts);
+  if (!loose.empty()) s += (s.empty() ? "" : " and ") + and_list(loose);
+  return "each of " + s;
+}
+
+void RunFindings::add(const RunView& run, Finding f) {
+  std::size_t at = run.label.empty() ? std::string::npos : f.message.find(run.label);
+  if (at != std::string::npos) f.message.erase(at, run.label.size());
+  for (Group& g : groups_) {
+    if (at == std::string::npos || g.at != at) continue;
+    const Finding& o = g.f;
+    if (o.rule == f.rule && o.severity == f.severity && o.loc.file == f.loc.file && o.loc.line == f.loc.line &&
+        o.loc.column == f.loc.column && o.loc.cell == f.loc.cell && o.loc.cell_line == f.loc.cell_line &&
+        o.message == f.message && o.hint == f.hint) {
+      g.runs.push_back(run_ref(run));
+      return;
+    }
+  }
+  groups_.push_back(Group{std::move(f), at, {run_ref(run)}});
+}
+
+void RunFindings::flush() {
+  for (Group& g : groups_) {
+    if (g.at != std::string::npos) g.f.message.insert(g.at, runs_label(g.runs));
+    out_.push_back(std::move(g.f));
+  }
+  groups_.clear();
+}
+
 }  // namespace rwkvq::rules

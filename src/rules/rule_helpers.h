@@ -78,4 +78,51 @@ bool code_mentions(const NotebookProgram& nb, std::string_view needle);
 // Orders two notebook locations (cell, then line in the cell).
 bool loc_before(const Location& a, const Location& b);
 
+// Files that exist but cannot be used as a file (folder, FIFO, device, symlink leaving the folder,
+// unreadable). What is there instead, in the contributor's words ("a folder", "a named pipe
+// (FIFO)", "a symbolic link to /etc/passwd, outside the request folder", "a file that cannot be
+// read (Permission denied)"); "" when `e` is a usable file (regular and readable, or a symlink
+// that stays inside the folder).
+std::string unusable_file(const Request& req, const FileEntry& e);
+// The same for a path of the folder; "" when it is usable or does not exist.
+std::string unusable_file(const Request& req, std::string_view rel);
+// Why a file the request model failed to read could not be read ("Permission denied"), taken
+// from the notebook's or config's read error; "" when unknown.
+std::string read_failure(const Request& req, std::string_view rel);
+
+// A training run as named in a message (copied from a RunView, which runs() returns by value).
+struct RunRef {
+  std::string label;                    // RunView::label
+  const NotebookProgram* nb = nullptr;  // null for a config judged without a Train command
+  int cell = 0;                         // the Train command's cell; 0 unknown
+};
+RunRef run_ref(const RunView& r);
+// "the training run in cell 9, line 2 of x.ipynb" for one run; "each of the training runs in cells
+// 9, 15 and 21 of x.ipynb" for several (singular, so the sentence's verb stays right).
+std::string runs_label(const std::vector<RunRef>& runs);
+
+// Findings about training runs whose message names the run (RunView::label). Findings that differ
+// only in that label (one YAML value judged for every run that uses the config) become one
+// finding naming every run: "each of the training runs in cells 9, 15 and 21 of x.ipynb keeps …".
+// Written to `out` by flush() or on destruction, in the order first added.
+class RunFindings {
+ public:
+  explicit RunFindings(std::vector<Finding>& out) : out_(out) {}
+  ~RunFindings() { flush(); }
+  RunFindings(const RunFindings&) = delete;
+  RunFindings& operator=(const RunFindings&) = delete;
+  // `f.message` should contain `run.label`; a finding without it is kept as it is.
+  void add(const RunView& run, Finding f);
+  void flush();
+
+ private:
+  struct Group {
+    Finding f;             // the message with the run's label cut out at `at`
+    std::size_t at = std::string::npos;
+    std::vector<RunRef> runs;
+  };
+  std::vector<Finding>& out_;
+  std::vector<Group> groups_;
+};
+
 }  // namespace rwkvq::rules

@@ -56,10 +56,30 @@ def bad(what, d, name, rule=None, rcs=(1, 2), **kw):
         t.check(rule in ids, f"{what}: expected {rule}, got {sorted(ids)}")
     return rc, doc, err
 
+def findings(doc):
+    return [f for r in (doc or {}).get("requests", []) for f in r["findings"]]
+
+def no_position_zero(what, doc):
+    """A finding without a position must not print one ("line 0, column 0")."""
+    for f in findings(doc):
+        text = f["message"] + " " + f["hint"]
+        t.check("line 0" not in text and "column 0" not in text, f"{what}: a position of 0 is printed: {text!r}")
+
+def only(what, doc, rule, name, says):
+    """Exactly one finding: `rule` on `name`, its message containing `says`."""
+    fs = findings(doc)
+    t.check([f["rule"] for f in fs] == [rule],
+            f"{what}: expected exactly one {rule}, got {[(f['rule'], f['message']) for f in fs]}")
+    t.check(any(f["file"].endswith("/" + name) and says in f["message"] for f in fs),
+            f"{what}: no {rule} on {name} saying {says!r}: {[(f['file'], f['message']) for f in fs]}")
+    t.check(not any("has no training-notebook" in f["message"] for f in fs),
+            f"{what}: also says the notebook is missing")
+
 try:
     # Truncated JSON.
     d = folder("truncated", {"training-notebook.ipynb": NB[: len(NB) // 2], "training-config.yaml": CFG})
     rc, doc, err = bad("truncated JSON", d, "training-notebook.ipynb", "notebook/invalid", rcs=(1,))
+    no_position_zero("truncated JSON", doc)
 
     # Invalid UTF-8 inside a JSON string: not JSON (RFC 8259), so not a notebook.
     i = NB.index(b"Tiny Shakespeare")
@@ -90,7 +110,9 @@ try:
     # A directory named training-notebook.ipynb.
     d = folder("dir-named-notebook", {"training-config.yaml": CFG})
     os.mkdir(os.path.join(d, "training-notebook.ipynb"))
-    bad("folder named training-notebook.ipynb", d, "training-notebook.ipynb", "layout/notebook-missing", rcs=(1,))
+    rc, doc, err = bad("folder named training-notebook.ipynb", d, "training-notebook.ipynb", "layout/unsafe-file", rcs=(1,))
+    only("folder named training-notebook.ipynb", doc, "layout/unsafe-file", "training-notebook.ipynb",
+         "training-notebook.ipynb is a folder, not a notebook file")
 
     # An unreadable notebook. Root reads it anyway (no crash is all that can be asked); an
     # unprivileged user cannot, and must get a finding or an error naming it.
@@ -104,23 +126,49 @@ try:
         binary_ok = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "true"]).returncode == 0 \
             if setpriv else False
         if binary_ok:
-            bad("unreadable (as nobody)", d, "training-notebook.ipynb", rcs=(1, 2),
-                prefix=[setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"])
+            rc, doc, err = bad("unreadable (as nobody)", d, "training-notebook.ipynb", "layout/unsafe-file", rcs=(1,),
+                               prefix=[setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"])
+            only("unreadable (as nobody)", doc, "layout/unsafe-file", "training-notebook.ipynb",
+                 "cannot be read (Permission denied)")
+            no_position_zero("unreadable (as nobody)", doc)
         else:
             print("note: setpriv unavailable; the unreadable file was only checked for no crash")
     else:
-        bad("unreadable", d, "training-notebook.ipynb", rcs=(1, 2))
+        rc, doc, err = bad("unreadable", d, "training-notebook.ipynb", "layout/unsafe-file", rcs=(1,))
+        only("unreadable", doc, "layout/unsafe-file", "training-notebook.ipynb", "cannot be read (Permission denied)")
+        no_position_zero("unreadable", doc)
 
     # A FIFO where the notebook should be: must not block.
     d = folder("fifo", {"training-config.yaml": CFG})
     os.mkfifo(os.path.join(d, "training-notebook.ipynb"))
-    bad("FIFO", d, "training-notebook.ipynb", rcs=(1, 2), timeout=5)
+    rc, doc, err = bad("FIFO", d, "training-notebook.ipynb", "layout/unsafe-file", rcs=(1,), timeout=5)
+    only("FIFO", doc, "layout/unsafe-file", "training-notebook.ipynb",
+         "training-notebook.ipynb is a named pipe (FIFO), not a notebook file")
+
+    # The config the notebook passes with -c is a folder, a FIFO, a symlink out: one
+    # layout/config-missing finding saying what is there (not "not in the folder").
+    for kind in ("folder", "FIFO", "symlink"):
+        d = folder("config-" + kind.lower(), {"training-notebook.ipynb": NB})
+        p = os.path.join(d, "training-config.yaml")
+        {"folder": os.mkdir, "FIFO": os.mkfifo, "symlink": lambda q: os.symlink("/etc/passwd", q)}[kind](p)
+        what = "config is a " + kind
+        rc, doc, err = bad(what, d, "training-config.yaml", "layout/config-missing", rcs=(1,), timeout=5)
+        says = {"folder": "which is a folder, not a config file",
+                "FIFO": "which is a named pipe (FIFO), not a config file",
+                "symlink": "which is a symbolic link to /etc/passwd, outside the request folder, not a config file"}[kind]
+        only(what, doc, "layout/config-missing", "training-notebook.ipynb", says)
+        no_position_zero(what, doc)
 
     # A symlink to /etc/passwd: a finding, and /etc/passwd is never read.
     d = folder("symlink", {"training-config.yaml": CFG})
     os.symlink("/etc/passwd", os.path.join(d, "training-notebook.ipynb"))
     os.symlink("/etc/passwd", os.path.join(d, "notes.txt"))
-    rc, doc, err = bad("symlink to /etc/passwd", d, "training-notebook.ipynb", rcs=(1,))
+    rc, doc, err = bad("symlink to /etc/passwd", d, "training-notebook.ipynb", "layout/unsafe-file", rcs=(1,))
+    fs = findings(doc)
+    t.check(sorted(f["rule"] for f in fs) == ["layout/unsafe-file", "layout/unsafe-file"],
+            f"symlink: expected two layout/unsafe-file findings, got {[(f['rule'], f['message']) for f in fs]}")
+    t.check(any("training-notebook.ipynb is a symbolic link to /etc/passwd, outside the request folder, not a "
+                "notebook file" in f["message"] for f in fs), f"symlink: message {[f['message'] for f in fs]}")
     with open("/etc/passwd") as f:
         secrets = [l.strip() for l in f if l.strip()][:3]
     dump = json.dumps(doc) + err

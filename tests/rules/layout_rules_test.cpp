@@ -22,15 +22,96 @@ TEST_CASE("layout/notebook-missing: silent with a notebook or parts", "[rules][l
   CHECK(run_rule("layout/notebook-missing", files).empty());
 }
 
-TEST_CASE("layout/notebook-missing: a folder named training-notebook.ipynb", "[rules][layout]") {
-  RequestFixture fx({{"training-config.yaml", clean_config()}});
-  std::filesystem::create_directories(fx.dir() / "training-notebook.ipynb");
-  auto f = fx.run("layout/notebook-missing");
+namespace {
+
+// Exactly one finding, from `rule`, on `file`; none saying the notebook is missing.
+void one_finding(const std::vector<Finding>& f, const std::string& rule, const std::string& file) {
+  INFO(describe(f));
   REQUIRE(f.size() == 1);
-  CHECK(f[0].message.find("is a folder") != std::string::npos);
-  auto u = fx.run("layout/unsafe-file");
-  REQUIRE(u.size() == 1);
-  CHECK(u[0].loc.file == "training-notebook.ipynb");
+  CHECK(f[0].rule == rule);
+  CHECK(f[0].severity == Severity::Error);
+  CHECK(f[0].loc.file == file);
+  CHECK(!mentions(f, "has no training-notebook"));
+  CHECK(!mentions(f, "line 0"));
+  CHECK(!mentions(f, "column 0"));
+}
+
+}  // namespace
+
+TEST_CASE("layout: something other than a notebook file named training-notebook.ipynb", "[rules][layout]") {
+  // Not "the folder has no training-notebook.ipynb" next to the unsafe-file finding: one finding
+  // saying what is there instead.
+  for (const std::string name : {"training-notebook.ipynb", "training-notebook-part1.ipynb"}) {
+    SECTION("a folder: " + name) {
+      RequestFixture fx({{"training-config.yaml", clean_config()}});
+      std::filesystem::create_directories(fx.dir() / name);
+      auto f = fx.run_all();
+      one_finding(f, "layout/unsafe-file", name);
+      CHECK(f[0].message == name + " is a folder, not a notebook file");
+    }
+    SECTION("a FIFO: " + name) {
+      RequestFixture fx({{"training-config.yaml", clean_config()}});
+      REQUIRE(mkfifo((fx.dir() / name).c_str(), 0600) == 0);
+      auto f = fx.run_all();
+      one_finding(f, "layout/unsafe-file", name);
+      CHECK(f[0].message == name + " is a named pipe (FIFO), not a notebook file");
+    }
+    SECTION("a symlink to /etc/passwd: " + name) {
+      RequestFixture fx({{"training-config.yaml", clean_config()}});
+      std::filesystem::create_symlink("/etc/passwd", fx.dir() / name);
+      auto f = fx.run_all();
+      one_finding(f, "layout/unsafe-file", name);
+      CHECK(f[0].message ==
+            name + " is a symbolic link to /etc/passwd, outside the request folder, not a notebook file");
+      CHECK(f[0].hint.find("replace the link") != std::string::npos);
+    }
+  }
+  SECTION("a dangling relative symlink is not called outside the folder") {
+    RequestFixture fx({{"training-config.yaml", clean_config()}});
+    std::filesystem::create_symlink("nb/missing.ipynb", fx.dir() / "training-notebook.ipynb");
+    auto f = fx.run_all();
+    one_finding(f, "layout/unsafe-file", "training-notebook.ipynb");
+    CHECK(f[0].message.find("points to nothing in the request folder") != std::string::npos);
+  }
+  SECTION("still missing when nothing has the name") {
+    RequestFixture fx({{"training-config.yaml", clean_config()}});
+    auto f = fx.run_all();
+    CHECK(mentions(f, "has no training-notebook.ipynb"));
+  }
+}
+
+TEST_CASE("layout: an unreadable training-notebook.ipynb gives one clear finding", "[rules][layout]") {
+  RequestFixture fx(clean_files());
+  ::chmod((fx.dir() / "training-notebook.ipynb").c_str(), 0);
+  auto got = fx.run_all_unprivileged();
+  if (!got) {
+    WARN("could not drop privileges: the unreadable notebook is not really unreadable here");
+    return;
+  }
+  // layout/unsafe-file, not notebook/invalid: nothing is wrong with the notebook's content (its
+  // hint "save it again from Jupyter" would not help); the file system is.
+  one_finding(*got, "layout/unsafe-file", "training-notebook.ipynb");
+  CHECK((*got)[0].message == "training-notebook.ipynb cannot be read (Permission denied), so it was not checked");
+  CHECK((*got)[0].hint.find("chmod a+r") != std::string::npos);
+}
+
+TEST_CASE("layout: an unreadable referenced config is reported once, where the notebook names it",
+          "[rules][layout]") {
+  RequestFixture fx(clean_files());
+  ::chmod((fx.dir() / "training-config.yaml").c_str(), 0);
+  auto got = fx.run_all_unprivileged();
+  if (!got) {
+    WARN("could not drop privileges");
+    return;
+  }
+  INFO(describe(*got));
+  REQUIRE(got->size() == 1);
+  CHECK((*got)[0].rule == "layout/config-missing");
+  CHECK((*got)[0].loc.cell == 5);
+  CHECK((*got)[0].message.find("training-config.yaml, which is a file that cannot be read (Permission denied)") !=
+        std::string::npos);
+  CHECK(!mentions(*got, "not valid YAML"));
+  CHECK(!mentions(*got, "line 0"));
 }
 
 TEST_CASE("layout/notebook-name: close names are errors with the right name", "[rules][layout]") {
@@ -133,6 +214,47 @@ TEST_CASE("layout/config-missing: the -c config must be in the folder", "[rules]
   CHECK(f[0].loc.cell == 5);
   CHECK(f[0].message.find("training-config.yaml") != std::string::npos);
   CHECK(f[0].hint.find("training-config.yml") != std::string::npos);
+}
+
+TEST_CASE("layout/config-missing: says what is there when the -c config is not a file", "[rules][layout]") {
+  auto check_one = [](const RequestFixture& fx, const std::string& what) {
+    auto f = fx.run_all();
+    INFO(describe(f));
+    REQUIRE(f.size() == 1);  // not also layout/unsafe-file or config/invalid for the same file
+    CHECK(f[0].rule == "layout/config-missing");
+    CHECK(f[0].loc.file == "training-notebook.ipynb");
+    CHECK(f[0].loc.cell == 5);
+    CHECK(f[0].message == "training-notebook.ipynb preloads the data of training-config.yaml, which is " + what +
+                              ", not a config file");
+    CHECK(!mentions(f, "not in the folder"));
+    CHECK(f[0].hint.find("fix the path in cell 5, line 1 of training-notebook.ipynb") != std::string::npos);
+  };
+  auto files = clean_files();
+  files.erase("training-config.yaml");
+  SECTION("a folder") {
+    RequestFixture fx(files);
+    std::filesystem::create_directories(fx.dir() / "training-config.yaml");
+    check_one(fx, "a folder");
+  }
+  SECTION("a FIFO") {
+    RequestFixture fx(files);
+    REQUIRE(mkfifo((fx.dir() / "training-config.yaml").c_str(), 0600) == 0);
+    check_one(fx, "a named pipe (FIFO)");
+  }
+  SECTION("a symlink out of the folder") {
+    RequestFixture fx(files);
+    std::filesystem::create_symlink("/etc/passwd", fx.dir() / "training-config.yaml");
+    check_one(fx, "a symbolic link to /etc/passwd, outside the request folder");
+  }
+  SECTION("an unreferenced config-named FIFO is still layout/unsafe-file") {
+    RequestFixture fx(clean_files());
+    REQUIRE(mkfifo((fx.dir() / "old.yaml").c_str(), 0600) == 0);
+    auto f = fx.run_all();
+    INFO(describe(f));
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].rule == "layout/unsafe-file");
+    CHECK(f[0].message == "old.yaml is a named pipe (FIFO), not a config file");
+  }
 }
 
 TEST_CASE("layout/config-unused: a YAML nobody references", "[rules][layout]") {

@@ -1,6 +1,13 @@
 #include "rules/rule_fixture.h"
 
 #include <catch2/catch.hpp>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -187,6 +194,138 @@ std::vector<Finding> RequestFixture::run(std::string_view rule_id, const Setting
     CHECK(!f.hint.empty());
   }
   return out;
+}
+
+std::vector<Finding> RequestFixture::run_all() const {
+  Request req = load();
+  RuleContext ctx{default_settings(), nullptr, std::nullopt};
+  return run_rules(req, ctx, CheckOptions{});
+}
+
+namespace {
+
+constexpr char kField = '\x1f';
+constexpr char kRecord = '\x1e';
+
+std::string encode(const std::vector<Finding>& fs) {
+  std::string s;
+  for (const Finding& f : fs) {
+    for (const std::string& x : {f.rule, std::to_string(static_cast<int>(f.severity)), f.loc.file,
+                                 std::to_string(f.loc.line), std::to_string(f.loc.column),
+                                 std::to_string(f.loc.cell), std::to_string(f.loc.cell_line), f.message, f.hint})
+      s += x + kField;
+    s += kRecord;
+  }
+  return s;
+}
+
+std::vector<Finding> decode(const std::string& s) {
+  std::vector<Finding> out;
+  std::size_t b = 0;
+  while (b < s.size()) {
+    std::size_t e = s.find(kRecord, b);
+    if (e == std::string::npos) break;
+    std::vector<std::string> x;
+    std::size_t p = b;
+    while (p < e) {
+      std::size_t q = s.find(kField, p);
+      if (q == std::string::npos || q > e) q = e;
+      x.push_back(s.substr(p, q - p));
+      p = q + 1;
+    }
+    if (x.size() == 9) {
+      Finding f;
+      f.rule = x[0];
+      f.severity = static_cast<Severity>(std::stoi(x[1]));
+      f.loc.file = x[2];
+      f.loc.line = std::stoi(x[3]);
+      f.loc.column = std::stoi(x[4]);
+      f.loc.cell = std::stoi(x[5]);
+      f.loc.cell_line = std::stoi(x[6]);
+      f.message = x[7];
+      f.hint = x[8];
+      out.push_back(std::move(f));
+    }
+    b = e + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<Finding>> RequestFixture::run_all_unprivileged() const {
+  if (geteuid() != 0) return run_all();
+  // Let uid 65534 reach the request folder (mkdtemp made the top folder 0700).
+  for (std::filesystem::path p = dir_;; p = p.parent_path()) {
+    ::chmod(p.c_str(), 0755);
+    if (p == tmp_ || !p.has_parent_path() || p == p.parent_path()) break;
+  }
+  int fds[2];
+  if (::pipe(fds) != 0) return std::nullopt;
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return std::nullopt;
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string msg;
+    int code = 0;
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) {
+      code = 3;
+    } else {
+      try {
+        Request req = load_request(dir_.string());
+        RuleContext ctx{default_settings(), nullptr, std::nullopt};
+        msg = encode(run_rules(req, ctx, CheckOptions{}));
+      } catch (...) {
+        code = 4;
+      }
+    }
+    const char* d = msg.data();
+    std::size_t left = msg.size();
+    while (left > 0) {
+      ssize_t w = ::write(fds[1], d, left);
+      if (w <= 0) break;
+      d += w;
+      left -= static_cast<std::size_t>(w);
+    }
+    ::close(fds[1]);
+    ::_exit(code);  // no destructors: the parent owns the folder
+  }
+  ::close(fds[1]);
+  std::string data;
+  char buf[4096];
+  for (;;) {
+    ssize_t r = ::read(fds[0], buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    data.append(buf, static_cast<std::size_t>(r));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    INFO("unprivileged child failed, status " << status);
+    CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 3));  // only "could not drop" is acceptable
+    return std::nullopt;
+  }
+  return decode(data);
+}
+
+std::vector<std::string> rule_ids(const std::vector<Finding>& f) {
+  std::vector<std::string> ids;
+  for (const auto& x : f) ids.push_back(x.rule);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+bool mentions(const std::vector<Finding>& f, const std::string& text) {
+  for (const auto& x : f)
+    if (x.message.find(text) != std::string::npos || x.hint.find(text) != std::string::npos) return true;
+  return false;
 }
 
 std::vector<Finding> run_rule(std::string_view rule_id, std::map<std::string, std::string> files,

@@ -53,6 +53,13 @@ class RequestFixture {
   void write(const std::string& rel, const std::string& content) const;
   Request load() const;
   std::vector<Finding> run(std::string_view rule_id, const Settings& settings = default_settings()) const;
+  // Every rule (run_rules with default settings, no estimate): what `rwkvq validate` reports
+  // apart from the limits/ rules.
+  std::vector<Finding> run_all() const;
+  // run_all() as an unprivileged user, so that files with mode 0 really cannot be read: as root,
+  // in a child process that drops to uid/gid 65534 (the fixture's folders are opened to it);
+  // otherwise in this process. nullopt when the privileges could not be dropped.
+  std::optional<std::vector<Finding>> run_all_unprivileged() const;
 
  private:
   std::filesystem::path tmp_;
@@ -62,6 +69,11 @@ class RequestFixture {
 // One call: write `files` (and `cells` as training-notebook.ipynb when not empty), run one rule.
 std::vector<Finding> run_rule(std::string_view rule_id, std::map<std::string, std::string> files,
                               const std::vector<NbCell>& cells = {}, FixtureOptions opt = {});
+
+// The rule ids of `f`, sorted, with repeats.
+std::vector<std::string> rule_ids(const std::vector<Finding>& f);
+// Does any message or hint contain `text`?
+bool mentions(const std::vector<Finding>& f, const std::string& text);
 
 // Findings of severity `sev` (nullopt: any).
 std::vector<Finding> with_severity(const std::vector<Finding>& f, std::optional<Severity> sev);
