@@ -122,8 +122,10 @@ class UnknownKey : public Rule {
         for (const Override& o : c.overrides) {
           auto [section, key] = split_key(o.key);
           if (section.empty() || key.empty()) continue;  // --print_config etc.
-          if (!seen.insert(section + "." + key + "@" + std::to_string(o.loc.cell)).second) continue;
-          judge(section, key, o.loc, "the command line of " + where(o.loc), kk, out, true);
+          if (!seen.insert(section + "." + key + "@" + o.loc.file + "#" + std::to_string(o.loc.cell)).second)
+            continue;
+          judge(section, key, o.loc, "the command line in " + where(o.loc) + " of " + nb->notebook.rel, kk, out,
+                true);
         }
   }
 

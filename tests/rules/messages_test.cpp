@@ -138,3 +138,16 @@ TEST_CASE("limits/ rules name the notebook of the training cell", "[rules][messa
   REQUIRE(out.size() == 1);
   CHECK(has(out[0].message, "the training in cell 3 of training-notebook-part2.ipynb trains"));
 }
+
+TEST_CASE("config/unknown-key: an override is named with its notebook, once per part", "[rules][messages]") {
+  auto cells = edit_cells(clean_cells(), "--trainer.devices=", "--trainer.device=");
+  std::map<std::string, std::string> files = {{"training-config.yaml", clean_config()},
+                                              {"training-notebook-part1.ipynb", notebook_json(cells)},
+                                              {"training-notebook-part2.ipynb", notebook_json(cells)}};
+  auto f = run_rule("config/unknown-key", files);
+  INFO(describe(f));
+  REQUIRE(f.size() == 2);  // the same cell number in two parts: two places to fix
+  CHECK(f[0].loc.file != f[1].loc.file);
+  for (const auto& x : f)
+    CHECK(has(x.message, "`trainer.device` in the command line in cell 6, line 1 of " + x.loc.file));
+}
