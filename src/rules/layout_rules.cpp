@@ -96,10 +96,18 @@ class NotebookName : public Rule {
            "other notebooks are noted";
   }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
+    // Notebooks that a symlink with a required name points to (training-notebook.ipynb ->
+    // notebooks/run.ipynb): run through the link, so not "extra".
+    std::set<std::string> linked;
+    for (const FileEntry& e : req.folder.entries)
+      if (top_level(e) && e.type == FileEntry::Type::Symlink && !e.link_escapes &&
+          (e.rel == kNotebook || exact_part_digits(e.rel)))
+        linked.insert(path_normalize(e.link_target));
     for (const FileEntry& e : req.folder.entries) {
       if (!top_level(e) || !ends_with(to_lower(e.rel), ".ipynb")) continue;
       if (e.rel == kNotebook || exact_part_digits(e.rel)) continue;  // parts-sequence judges digits
       if (e.type == FileEntry::Type::Directory) continue;            // unsafe-file
+      if (linked.count(e.rel)) continue;
       std::string want = intended_name(e.rel);
       if (!want.empty()) {
         bool taken = req.folder.find(want) != nullptr;

@@ -304,3 +304,24 @@ TEST_CASE("layout/unsafe-file: symlinks out, FIFOs, unreadable files", "[rules][
   std::filesystem::create_symlink("training-config.yaml", ok.dir() / "alias.yaml");
   CHECK(ok.run("layout/unsafe-file").empty());
 }
+
+TEST_CASE("layout/notebook-name: the target of an in-folder training-notebook.ipynb link is not 'extra'",
+          "[rules][layout]") {
+  auto files = clean_files();
+  files["real.ipynb"] = files["training-notebook.ipynb"];
+  files.erase("training-notebook.ipynb");
+  RequestFixture fx(files);
+  std::filesystem::create_symlink("./real.ipynb", fx.dir() / "training-notebook.ipynb");
+  auto f = fx.run("layout/notebook-name");
+  INFO(describe(f));
+  CHECK(f.empty());
+  CHECK(fx.run("layout/notebook-missing").empty());
+  CHECK(fx.run("layout/unsafe-file").empty());
+  // Without the link it is an extra notebook (info), as before.
+  fx.write("notes.ipynb", files["real.ipynb"]);
+  auto g = fx.run("layout/notebook-name");
+  INFO(describe(g));
+  REQUIRE(g.size() == 1);
+  CHECK(g[0].loc.file == "notes.ipynb");
+  CHECK(g[0].severity == Severity::Info);
+}
