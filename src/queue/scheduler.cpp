@@ -121,12 +121,10 @@ Plan plan_queue(const Queue& q, const PriorityWeights& w, const std::vector<Node
   plan.from = from;
   plan.end = from;
   std::vector<std::string> targets;  // distinct node targets, in the order given
-  std::vector<std::size_t> node_target;
   for (const auto& s : specs) {
     targets.push_back(s.target);
     for (int k = 1; k <= s.count; ++k) {
       plan.nodes.push_back({s.count == 1 ? s.target : s.target + "#" + std::to_string(k), s.target});
-      node_target.push_back(targets.size() - 1);
     }
   }
   std::vector<Time> free_at(plan.nodes.size(), from);
@@ -139,8 +137,7 @@ Plan plan_queue(const Queue& q, const PriorityWeights& w, const std::vector<Node
   auto by_ready = [&](std::size_t a, std::size_t b) {
     return jobs[a].ready != jobs[b].ready ? jobs[a].ready > jobs[b].ready : jobs[a].rank > jobs[b].rank;
   };
-  std::vector<std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(by_rank)>> ready_heaps;
-  for (std::size_t t = 0; t < targets.size(); ++t) ready_heaps.emplace_back(by_rank);
+  std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(by_rank)> ready(by_rank);
   std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(by_ready)> waiting(by_ready);
 
   auto unplan_rest = [&](const Entry& e, int from_index, const std::string& why) {
@@ -149,8 +146,8 @@ Plan plan_queue(const Queue& q, const PriorityWeights& w, const std::vector<Node
       plan.unplanned.push_back({&e, e.parts[k].n,
                                 "waits for part " + std::to_string(e.parts[static_cast<std::size_t>(from_index)].n)});
   };
-  // Queues part `index` of the job's request, ready at `ready`; false when it cannot be planned.
-  auto add_job = [&](std::size_t rank, const Entry& e, int index, Time ready) {
+  // Queues part `index` of the job's request, ready at `ready`, unless no planned node can run it.
+  auto add_job = [&](std::size_t rank, const Entry& e, int index, Time ready_at) {
     const Part& p = e.parts[static_cast<std::size_t>(index)];
     bool fits_any = false, known_any = false;
     for (const auto& t : targets) {
@@ -166,7 +163,7 @@ Plan plan_queue(const Queue& q, const PriorityWeights& w, const std::vector<Node
       unplan_rest(e, index, "no estimate of its hours on the planned nodes");
       return;
     }
-    jobs.push_back(Job{rank, &e, index, ready, false});
+    jobs.push_back(Job{rank, &e, index, ready_at, false});
     waiting.push(jobs.size() - 1);
   };
 
@@ -212,49 +209,51 @@ Plan plan_queue(const Queue& q, const PriorityWeights& w, const std::vector<Node
     if (s == PartState::Queued || s == PartState::Skipped) add_job(r, e, cur, from);
   }
 
-  // Nodes in order of when they fall free.
-  using NodeEv = std::pair<Time, std::size_t>;
-  std::priority_queue<NodeEv, std::vector<NodeEv>, std::greater<>> node_events;
-  for (std::size_t n = 0; n < plan.nodes.size(); ++n) node_events.push({free_at[n], n});
-  std::size_t live_jobs = jobs.size();
-  while (!node_events.empty() && live_jobs > 0) {
-    auto [t, n] = node_events.top();
-    node_events.pop();
+  // Decisions in time order. The clock `t` is the first moment a node falls free (or, when no
+  // part is ready then, the moment the next one becomes ready); it never goes back. At each
+  // decision the best ready part is placed on the node where it would END earliest: a node
+  // free now, or a faster one that falls free later (which then runs it next). The nodes left
+  // free so take the next ready parts in priority order (backfill).
+  Time t = from;
+  while (!plan.nodes.empty() && (!ready.empty() || !waiting.empty())) {
+    t = std::max(t, *std::min_element(free_at.begin(), free_at.end()));
+    if (ready.empty() && jobs[waiting.top()].ready > t) t = jobs[waiting.top()].ready;
     while (!waiting.empty() && jobs[waiting.top()].ready <= t) {
-      const std::size_t j = waiting.top();
+      ready.push(waiting.top());
       waiting.pop();
-      const Job& job = jobs[j];
-      const Part& p = job.entry->parts[static_cast<std::size_t>(job.part_index)];
-      for (std::size_t ti = 0; ti < targets.size(); ++ti)
-        if (part_fits_target(*job.entry, p, targets[ti]) && part_hours(*job.entry, p, targets[ti]))
-          ready_heaps[ti].push(j);
     }
-    auto& heap = ready_heaps[node_target[n]];
-    while (!heap.empty() && jobs[heap.top()].done) heap.pop();
-    if (heap.empty()) {
-      // Idle until the next part becomes ready somewhere; retire when nothing is left for it.
-      if (!waiting.empty()) node_events.push({std::max(t, jobs[waiting.top()].ready), n});
-      continue;
+    const std::size_t j = ready.top();
+    ready.pop();
+    const Entry& e = *jobs[j].entry;
+    const int index = jobs[j].part_index;
+    const std::size_t rank = jobs[j].rank;
+    const Part& p = e.parts[static_cast<std::size_t>(index)];
+    // Earliest end; ties: the smaller target, i.e. the one slower at this part (it leaves the
+    // faster node free), then the node listed first.
+    std::size_t best = plan.nodes.size();
+    Time best_start = 0, best_end = 0;
+    double best_hours = 0;
+    for (std::size_t n = 0; n < plan.nodes.size(); ++n) {
+      const auto& target = plan.nodes[n].target;
+      if (!part_fits_target(e, p, target)) continue;
+      const auto h = part_hours(e, p, target);
+      if (!h) continue;
+      const Time start = std::max(free_at[n], t);
+      const Time end = start + std::max<Time>(1, static_cast<Time>(std::llround(*h * 3600)));
+      if (best == plan.nodes.size() || end < best_end || (end == best_end && *h > best_hours)) {
+        best = n;
+        best_start = start;
+        best_end = end;
+        best_hours = *h;
+      }
     }
-    const std::size_t j = heap.top();
-    heap.pop();
-    Job& job = jobs[j];
-    job.done = true;
-    --live_jobs;
-    const Entry& e = *job.entry;
-    const Part& p = e.parts[static_cast<std::size_t>(job.part_index)];
-    const double h = *part_hours(e, p, plan.nodes[n].target);
-    const Time end = t + std::max<Time>(1, static_cast<Time>(std::llround(h * 3600)));
-    plan.items.push_back({&e, p.n, plan.nodes[n].name, plan.nodes[n].target, t, end, false, false});
-    plan.end = std::max(plan.end, end);
-    node_events.push({end, n});
-    const std::size_t rank = job.rank;
-    const int next_index = job.part_index + 1;  // `job` dangles once add_job grows `jobs`
-    if (static_cast<std::size_t>(next_index) < e.parts.size()) {
-      const std::size_t before = jobs.size();
-      add_job(rank, e, next_index, end);
-      live_jobs += jobs.size() - before;
-    }
+    if (best == plan.nodes.size()) continue;  // cannot happen: add_job checked; left unplanned below
+    jobs[j].done = true;
+    free_at[best] = best_end;
+    plan.items.push_back({&e, p.n, plan.nodes[best].name, plan.nodes[best].target, best_start, best_end,
+                          false, false});
+    plan.end = std::max(plan.end, best_end);
+    if (static_cast<std::size_t>(index + 1) < e.parts.size()) add_job(rank, e, index + 1, best_end);
   }
   for (const auto& job : jobs)
     if (!job.done)

@@ -156,3 +156,83 @@ TEST_CASE("plan: an overdue running part is assumed to end now", "[queue][schedu
   CHECK(p.items[0].overdue);
   CHECK(p.items[0].end == qtest::kT0);
 }
+
+namespace {
+// A part estimated on both runner targets (hours; both fit).
+void on_both(Entry& e, int part, double h1, double h8) {
+  auto& p = e.parts.at(static_cast<std::size_t>(part - 1));
+  p.on["1x24vgb"] = TargetFit{h1, true};
+  p.on["8x24vgb"] = TargetFit{h8, true};
+}
+const PlanItem& item_of(const Plan& p, const char* id, int part) {
+  for (const auto& it : p.items)
+    if (it.entry->id == id && it.part == part) return it;
+  FAIL("missing " << id << "/" << part);
+  return p.items.at(0);
+}
+}  // namespace
+
+TEST_CASE("plan: a part goes to the node where it finishes earliest, not the first free one",
+          "[queue][scheduler]") {
+  // The reported case: r2/part2 took 2h07m on 1x24vgb while 8x24vgb idled (it would take 16m).
+  Queue q = qtest::queue_of({qtest::make(2, {2.12}, "community-priority")});
+  on_both(q.requests[0], 1, 2.12, 0.27);
+  const Time from = qtest::kT0;
+  auto p = plan_queue(q, weights(), parse_nodes("1x24vgb=1,8x24vgb=1"), from, from);
+  REQUIRE(p.items.size() == 1);
+  CHECK(p.items[0].node == "8x24vgb");
+  CHECK(p.items[0].start == from);
+  CHECK(p.items[0].end == from + 972);  // 0.27 h
+  CHECK(p.end == from + 972);
+}
+
+TEST_CASE("plan: the best part waits for a faster busy node; the free one backfills",
+          "[queue][scheduler]") {
+  // r9 runs on 8x24vgb for 30 more minutes. r1 (rwkv-x, best) takes 4 h on 1x24vgb but 30 m on
+  // 8x24vgb: it waits for 8x24vgb (ends at +1 h). r2 (community, 1x24vgb only) starts at once
+  // on the idle 1x24vgb.
+  Queue q = qtest::queue_of({qtest::make(1, {4.0, 4.0}, "rwkv-x"), qtest::make(2, {1.0}, "community"),
+                             qtest::make(9, {1.0}, "community", "8x24vgb")});
+  on_both(q.requests[0], 1, 4.0, 0.5);
+  on_both(q.requests[0], 2, 4.0, 0.5);
+  q.requests[2].parts[0].state = PartState::Running;
+  q.requests[2].parts[0].node = "8x24vgb";
+  q.requests[2].parts[0].started = qtest::kT0 - 1800;
+  const Time from = qtest::kT0;
+  auto p = plan_queue(q, weights(), parse_nodes("1x24vgb,8x24vgb"), from, from);
+  REQUIRE(p.items.size() == 4);
+  const auto& a1 = item_of(p, "r1", 1);
+  const auto& a2 = item_of(p, "r1", 2);
+  const auto& b = item_of(p, "r2", 1);
+  CHECK(a1.node == "8x24vgb");
+  CHECK(a1.start == from + 1800);
+  CHECK(a1.end == from + 3600);
+  CHECK(a2.node == "8x24vgb");  // its dependency: starts when part 1 ends
+  CHECK(a2.start == a1.end);
+  CHECK(a2.end == from + 5400);
+  CHECK(b.node == "1x24vgb");
+  CHECK(b.start == from);
+  CHECK(p.end == from + 5400);
+  CHECK(p.unplanned.empty());
+}
+
+TEST_CASE("plan: equal ends go to the smaller target; priority order is kept", "[queue][scheduler]") {
+  // 8x24vgb is busy for 30 m; r1 ends at +1 h on either node: the smaller 1x24vgb takes it.
+  // r2 (lower priority) then takes 8x24vgb when it falls free.
+  Queue q = qtest::queue_of({qtest::make(1, {1.0}, "rwkv-x"), qtest::make(2, {1.0}, "community"),
+                             qtest::make(9, {1.0}, "community", "8x24vgb")});
+  on_both(q.requests[0], 1, 1.0, 0.5);
+  on_both(q.requests[1], 1, 1.0, 0.5);
+  q.requests[2].parts[0].state = PartState::Running;
+  q.requests[2].parts[0].node = "8x24vgb";
+  q.requests[2].parts[0].started = qtest::kT0 - 1800;
+  const Time from = qtest::kT0;
+  // Listed biggest first, so the tie is not decided by the order of the nodes.
+  auto p = plan_queue(q, weights(), parse_nodes("8x24vgb,1x24vgb"), from, from);
+  REQUIRE(p.items.size() == 3);
+  CHECK(item_of(p, "r1", 1).node == "1x24vgb");
+  CHECK(item_of(p, "r1", 1).end == from + 3600);
+  CHECK(item_of(p, "r2", 1).node == "8x24vgb");
+  CHECK(item_of(p, "r2", 1).start == from + 1800);
+  CHECK(item_of(p, "r2", 1).end == from + 3600);
+}

@@ -74,12 +74,15 @@ struct Plan {
 };
 
 // Simulates the queue on `nodes` from time `from`, with priorities as of `now`: greedy list
-// scheduling. Whenever a node is free, it takes the highest-priority part that is ready (its
-// previous part finished in the simulation), fits the node's target and has an estimate there;
-// lower-priority parts so fill the idle time while better ones wait for their previous part
-// (backfill). Parts already running keep their node until their estimated end. No reservations
-// are made, so a long low-priority part can delay a better one that becomes ready later.
-// O(P log P) in the number of parts.
+// scheduling in priority order. Whenever a node falls free, the highest-priority part that is
+// ready (its previous part finished in the simulation) is placed on the node, among those whose
+// target it fits and has an estimate on, where it would finish earliest: one free now, or a
+// faster one that falls free later (ties: the smaller target, i.e. the one slower at this part,
+// then the node listed first). Lower-priority parts so fill the idle nodes while better ones
+// wait for their previous part or for a faster node (backfill). Parts already running keep
+// their node until their estimated end. A part once placed is not moved, so a long
+// low-priority part can delay a better one that becomes ready later.
+// O(P·(N + log P)) for P parts on N nodes.
 Plan plan_queue(const Queue& q, const PriorityWeights& w, const std::vector<NodeSpec>& nodes,
                 Time from, Time now);
 
