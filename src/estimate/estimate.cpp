@@ -5,11 +5,14 @@
 //   1. the command that produced the stage's model file (effective model.load_model, resolved
 //      against the training command's folder), searched backwards from the training command:
 //        init_model.py  -> 13·L·D² + 2·V·D from its arguments;
-//        download       -> the size its file name or URL says (params.h: size_from_name);
+//        download       -> in a later part, a .pth an earlier part exported (same file name):
+//                          the size of the training stage that wrote it there; else the size
+//                          its file name or URL says (params.h: size_from_name);
 //        export_checkpoint.py -> the size of the training stage that wrote the checkpoint
 //                          (the latest earlier stage: a model keeps its size across stages);
 //        cp / mv        -> followed to their source;
-//   2. the size the load_model name itself says;
+//   2. in a later part, a .pth an earlier part exported under the load_model's file name (as
+//      for a download); else the size the load_model name itself says;
 //   3. model.n_layer / model.n_embd (/ vocab_size) of the effective config;
 //   else unknown, with the reason.
 // Tokens: max_steps × batch × ctx_len when max_steps > 0 (an upper bound: max_epochs may end
@@ -194,6 +197,67 @@ class Estimator {
     return false;
   }
 
+  // The parameters of the training stage whose checkpoint export_checkpoint.py wrote at command
+  // `export_index` of notebook ni: the latest stage before it (computed here when not yet).
+  std::optional<ParamEstimate> exported_stage(int ni, int export_index, int* stage_cell) {
+    const NotebookProgram& nb = req_.notebooks[ni];
+    for (int k = static_cast<int>(nb.stages.size()) - 1; k >= 0; --k) {
+      const int ci = nb.stages[k].command_index;
+      if (ci >= export_index) continue;
+      if (ci < 0 || ci >= static_cast<int>(nb.commands.size())) return std::nullopt;
+      auto& known = stage_params_[ni];
+      if (known.size() <= static_cast<std::size_t>(k)) known.resize(k + 1);
+      if (!known[k].value && known[k].source.empty()) known[k] = params(ni, k, &nb.commands[ci]);
+      if (!known[k].value) return std::nullopt;
+      if (stage_cell) *stage_cell = nb.commands[ci].loc.cell;
+      return known[k];
+    }
+    return std::nullopt;
+  }
+
+  static std::string size_root(const std::string& source) {
+    const std::string marker = "; size from ";
+    const auto at = source.find(marker);
+    return at == std::string::npos ? source : source.substr(at + marker.size());
+  }
+
+  // A later part's starting model that an earlier part exported (same .pth file name, e.g.
+  // part 2 downloads what part 1 exported and uploaded): it keeps the size it had there. The
+  // latest earlier part that exported that name wins.
+  std::optional<ParamEstimate> from_earlier_part(int ni, const std::string& path, const std::string& what,
+                                                const Location& loc) {
+    const NotebookProgram& nb = req_.notebooks[ni];
+    const std::string base = path_basename(path.substr(0, path.find_first_of("?#")));
+    if (nb.part <= 1 || base.empty() || !ends_with(to_lower(base), ".pth")) return std::nullopt;
+    int best_nb = -1, best_cmd = -1;
+    for (int nj = 0; nj < static_cast<int>(req_.notebooks.size()); ++nj) {
+      const NotebookProgram& other = req_.notebooks[nj];
+      if (!other.request_notebook || other.part <= 0 || other.part >= nb.part) continue;
+      if (best_nb >= 0 && other.part <= req_.notebooks[best_nb].part) continue;
+      for (int j = static_cast<int>(other.commands.size()) - 1; j >= 0; --j) {
+        const Command& c = other.commands[j];
+        if (c.kind == CommandKind::Export && !c.output.empty() && path_basename(c.output) == base) {
+          best_nb = nj;
+          best_cmd = j;
+          break;
+        }
+      }
+    }
+    if (best_nb < 0) return std::nullopt;
+    int stage_cell = 0;
+    auto p = exported_stage(best_nb, best_cmd, &stage_cell);
+    if (!p) return std::nullopt;
+    const NotebookProgram& other = req_.notebooks[best_nb];
+    const Command& ex = other.commands[best_cmd];
+    std::string by = "exported by part " + std::to_string(other.part);
+    if (ex.loc.cell > 0) by += ", cell " + std::to_string(ex.loc.cell);
+    by += " (" + path_basename(other.notebook.rel);
+    if (stage_cell > 0) by += ", trained in cell " + std::to_string(stage_cell);
+    by += ")";
+    p->source = with_cell(what + " " + base, loc) + ": " + by + "; size from " + size_root(p->source);
+    return p;
+  }
+
   // The command that produced `path` before command `before` in notebook ni; follows cp/mv.
   std::optional<ParamEstimate> producer(int ni, int before, const std::string& path, int depth) {
     if (depth > 8) return std::nullopt;
@@ -215,6 +279,7 @@ class Estimator {
               return from_shape(*c.n_layer, *c.n_embd, c.vocab_size, with_cell("init_model.py arguments", c.loc), c.loc);
             return std::nullopt;
           case CommandKind::Download: {
+            if (auto p = from_earlier_part(ni, c.output.empty() ? c.url : c.output, "downloaded", c.loc)) return p;
             if (auto p = from_name(c.output, "name of the downloaded file", c.loc)) return p;
             if (auto p = from_name(c.url, "name of the download URL", c.loc)) return p;
             return std::nullopt;
@@ -226,11 +291,8 @@ class Estimator {
               if (k < static_cast<int>(stage_params_[ni].size()) && stage_params_[ni][k].value) {
                 ParamEstimate p = stage_params_[ni][k];
                 const Command& tc = nb.commands[nb.stages[k].command_index];
-                const std::string marker = "; size from ";
-                const auto at = p.source.find(marker);
-                const std::string root = at == std::string::npos ? p.source : p.source.substr(at + marker.size());
                 p.source = "exported (" + cell_ref(c.loc) + ") from the training stage in " + cell_ref(tc.loc) +
-                           marker + root;
+                           "; size from " + size_root(p.source);
                 return p;
               }
               break;
@@ -265,6 +327,7 @@ class Estimator {
       if (cmd && !cmd->cwd.empty()) path = path_join(cmd->cwd, lm);
       const int before = cmd ? nb.stages[si].command_index : static_cast<int>(nb.commands.size());
       if (auto p = producer(ni, before, path, 0)) return *p;
+      if (auto p = from_earlier_part(ni, lm, "model loaded", c.load_model.origin)) return *p;
       if (auto p = from_name(lm, "name of the model loaded", c.load_model.origin)) return *p;
     } else if (!lm.empty()) {
       // partly unresolved: the name may still say the size

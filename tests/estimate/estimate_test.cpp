@@ -91,6 +91,81 @@ TEST_CASE("a model exported by an earlier stage keeps its size", "[estimate]") {
   CHECK(contains(s2.params.source, "exported (cell 4) from the training stage in cell 3"));
 }
 
+namespace {
+// Part 1 downloads a 0.4B World model, trains it (cell 8) and exports mirak-poetry-0b4-part1.pth
+// (cell 9).
+void poetry_part1(RequestBuilder& b) {
+  b.download(5, "https://huggingface.co/BlinkDL/rwkv-5-world/resolve/main/RWKV-5-World-0.4B-v2-20231113-ctx4096.pth",
+             "/repo/model/RWKV-5-World-0.4B-v2-20231113-ctx4096.pth");
+  b.train(8, "../model/RWKV-5-World-0.4B-v2-20231113-ctx4096.pth");
+  b.exporter(9, "../checkpoint/part1/last.ckpt", "/repo/model/mirak-poetry-0b4-part1.pth");
+}
+const StageEstimate& stage_of_part(const RequestEstimate& e, int part) {
+  for (const auto& p : e.parts)
+    if (p.part == part && !p.stages.empty()) return p.stages[0];
+  FAIL("no part " << part);
+  return e.parts.at(0).stages.at(0);
+}
+}  // namespace
+
+TEST_CASE("a model exported by an earlier part keeps its size in a later part", "[estimate]") {
+  const long long world_04b = rwkv_params(24, 1024, kVocabWorld);
+  SECTION("part 2 downloads what part 1 exported (the name alone would say 0b4, neox assumed)") {
+    RequestBuilder b("training-notebook-part1.ipynb", 1);
+    poetry_part1(b);
+    b.add_notebook("training-notebook-part2.ipynb", 2);
+    b.download(5, "https://huggingface.co/rwkv-community/training-runs/resolve/main/mirak-poetry-0b4-part1.pth",
+               "/repo/model/mirak-poetry-0b4-part1.pth");
+    b.train(8, "../model/mirak-poetry-0b4-part1.pth");
+    auto e = estimate_request(b.req, default_settings(), {});
+    const auto& s1 = stage_of_part(e, 1);
+    const auto& s2 = stage_of_part(e, 2);
+    CHECK(s1.params.value == world_04b);
+    CHECK(s2.params.value == world_04b);
+    CHECK(s2.params.vocab_size == kVocabWorld);
+    INFO(s2.params.source);
+    CHECK(contains(s2.params.source, "downloaded mirak-poetry-0b4-part1.pth (cell 5): exported by part 1, cell 9"));
+    CHECK(contains(s2.params.source, "RWKV-5-World-0.4B"));
+  }
+  SECTION("part 2 loads it directly; the parts are found by number, not by order") {
+    RequestBuilder b("training-notebook-part2.ipynb", 2);
+    b.train(8, "../model/mirak-poetry-0b4-part1.pth");
+    b.add_notebook("training-notebook-part1.ipynb", 1);
+    poetry_part1(b);
+    auto e = estimate_request(b.req, default_settings(), {});
+    const auto& s2 = stage_of_part(e, 2);
+    CHECK(s2.params.value == world_04b);
+    CHECK(contains(s2.params.source, "model loaded mirak-poetry-0b4-part1.pth"));
+    CHECK(contains(s2.params.source, "exported by part 1, cell 9"));
+  }
+  SECTION("another file name: the name decides, as before") {
+    RequestBuilder b("training-notebook-part1.ipynb", 1);
+    poetry_part1(b);
+    b.add_notebook("training-notebook-part2.ipynb", 2);
+    b.download(5, "https://huggingface.co/x/y/resolve/main/mirak-poetry-0b4-other.pth",
+               "/repo/model/mirak-poetry-0b4-other.pth");
+    b.train(8, "../model/mirak-poetry-0b4-other.pth");
+    auto e = estimate_request(b.req, default_settings(), {});
+    const auto& s2 = stage_of_part(e, 2);
+    CHECK(s2.params.value == rwkv_params(24, 1024, kVocabNeox));
+    CHECK_FALSE(contains(s2.params.source, "exported by part"));
+  }
+  SECTION("only earlier parts count") {
+    RequestBuilder b("training-notebook-part1.ipynb", 1);
+    b.download(5, "https://huggingface.co/x/y/resolve/main/mirak-poetry-0b4-part2.pth",
+               "/repo/model/mirak-poetry-0b4-part2.pth");
+    b.train(8, "../model/mirak-poetry-0b4-part2.pth");
+    b.add_notebook("training-notebook-part2.ipynb", 2);
+    b.download(5, "https://huggingface.co/BlinkDL/rwkv-5-world/resolve/main/RWKV-5-World-1B5-v2-20231025-ctx4096.pth",
+               "/repo/model/base.pth");
+    b.train(8, "../model/base.pth");
+    b.exporter(9, "../checkpoint/part2/last.ckpt", "/repo/model/mirak-poetry-0b4-part2.pth");
+    auto e = estimate_request(b.req, default_settings(), {});
+    CHECK(stage_of_part(e, 1).params.value == rwkv_params(24, 1024, kVocabNeox));
+    CHECK_FALSE(contains(stage_of_part(e, 1).params.source, "exported by part"));
+  }
+}
+
 TEST_CASE("tokens: max_steps bound, --tokens × epochs, unknown", "[estimate]") {
   RequestBuilder b;
   b.init_model(2, 12, 768, kVocabNeox, "/repo/model/init.pth");
