@@ -268,6 +268,18 @@ class Loader {
     }
   }
 
+  // The request kinds are those of the built-in priority.kind_value (queue --kind takes the
+  // same ones): a kind value for any other name would never apply, so it is a typo.
+  static std::vector<std::string> known_kinds() {
+    std::vector<std::pair<double, std::string>> by_value;
+    for (const auto& [kind, value] : PriorityWeights{}.kind_value) by_value.emplace_back(-value, kind);
+    std::sort(by_value.begin(), by_value.end());  // highest value first: rwkv-x, community-priority, community
+    std::vector<std::string> out;
+    for (auto& kv : by_value) out.push_back(kv.second);
+    return out;
+  }
+  static bool known_kind(const std::string& kind) { return PriorityWeights{}.kind_value.count(kind) > 0; }
+
   void priority(const YAML::Node& v) {
     if (v.IsNull()) return;
     need_map(v, "priority");
@@ -286,6 +298,13 @@ class Loader {
         need_map(kv.second, w);
         for (const auto& e : kv.second) {
           const std::string kind = key_of(e.first);
+          if (!known_kind(kind)) {
+            const auto kinds = known_kinds();
+            const std::string best = closest(kind, kinds, std::max<std::size_t>(2, kind.size() / 3));
+            fail(e.first, "unknown kind '" + kind + "' in '" + w + "' " +
+                              (best.empty() ? "(kinds: " + join(kinds, ", ") + ")"
+                                            : "(did you mean '" + best + "'?)"));
+          }
           double d = non_negative(e.second, w + "." + kind);
           if (d > 1) fail(e.second, "'" + w + "." + kind + "' must be between 0 and 1");
           p.kind_value[kind] = d;

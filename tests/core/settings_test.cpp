@@ -155,6 +155,24 @@ TEST_CASE("load_settings: wrong types and values", "[settings]") {
   CHECK(load_error("gpus:\n  rtx3090: ~\n").find("not in the catalogue") != std::string::npos);
 }
 
+TEST_CASE("load_settings: priority.kind_value takes only the known kinds", "[settings]") {
+  CHECK(load_error("priority:\n  kind_value: {rwkvx: 0.9}\n") ==
+        "rwkvq.yaml:2:16: unknown kind 'rwkvx' in 'priority.kind_value' (did you mean 'rwkv-x'?)");
+  CHECK(load_error("priority:\n  kind_value:\n    community: 0.2\n    comunity-priority: 0.5\n") ==
+        "rwkvq.yaml:4:5: unknown kind 'comunity-priority' in 'priority.kind_value' (did you mean "
+        "'community-priority'?)");
+  CHECK(load_error("priority:\n  kind_value: {research: 0.9}\n") ==
+        "rwkvq.yaml:2:16: unknown kind 'research' in 'priority.kind_value' (kinds: rwkv-x, "
+        "community-priority, community)");
+  // The known kinds load, and override their built-in values.
+  CHECK(load_error("priority:\n  kind_value: {rwkv-x: 0.9, community-priority: 0.5, community: 0.1}\n").empty());
+  TempDir d;
+  auto s = load_settings(d.write("rwkvq.yaml", "priority:\n  kind_value: {community: 0.1}\n"));
+  CHECK(s.priority.kind_value.at("community") == Approx(0.1));
+  CHECK(s.priority.kind_value.at("rwkv-x") == Approx(1.0));
+  CHECK(s.priority.kind_value.size() == 3);
+}
+
 TEST_CASE("load_settings: bad YAML and unreadable files", "[settings]") {
   std::string e = load_error("limits:\n  max_hours: [1, 2\n");
   CHECK(e.rfind("rwkvq.yaml:", 0) == 0);
