@@ -42,8 +42,9 @@ int run_rules_command(const std::string& format, const GlobalOptions& g) {
     std::cout << r.id << std::string(w - r.id.size() + 2, ' ') << sev
               << std::string(sev.size() < 9 ? 9 - sev.size() : 1, ' ') << r.summary << "\n";
   }
-  if (!settings.source.empty())
-    std::cout << "(* = severity set in " << settings.source << ")\n";
+  // The legend explains a `*`: only when some row has one.
+  if (std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.overridden; }))
+    std::cout << "(* = severity set in " << (settings.source.empty() ? "rwkvq.yaml" : settings.source) << ")\n";
   return 0;
 }
 
