@@ -9,17 +9,18 @@ namespace rwkvq {
 
 namespace {
 template <class T>
-nlohmann::json opt(const std::optional<T>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+nlohmann::ordered_json opt(const std::optional<T>& v) {
+  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
-nlohmann::json round2(const std::optional<double>& v) {
+nlohmann::ordered_json round2(const std::optional<double>& v) {
   if (!v) return nullptr;
   return std::round(*v * 100.0) / 100.0;
 }
 }  // namespace
 
 std::string estimate_json(const Request& req, const RequestEstimate& est) {
-  using nlohmann::json;
+  // ordered_json: keys in the documented order (schemas/estimate.schema.json), not sorted.
+  using json = nlohmann::ordered_json;
   json out;
   out["path"] = req.folder.display_path;
   out["target"] = est.target.empty() ? json(nullptr) : json(est.target);

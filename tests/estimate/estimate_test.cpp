@@ -5,6 +5,8 @@
 #include "rwkvq/estimate/estimate.h"
 #include "rwkvq/estimate/params.h"
 
+#include <nlohmann/json.hpp>
+
 using namespace rwkvq;
 using rwkvq::testing::RequestBuilder;
 
@@ -265,4 +267,34 @@ TEST_CASE("parts: one per request notebook; other notebooks only when there is n
   REQUIRE(e.total_hours);
   CHECK(*e.total_hours == Approx(*e.parts[0].hours + *e.parts[1].hours));
   CHECK_FALSE(estimate_json(b.req, e).empty());
+}
+
+TEST_CASE("estimate JSON keys come in the documented order, not sorted", "[estimate]") {
+  RequestBuilder b("training-notebook.ipynb");
+  b.download(2, "https://huggingface.co/BlinkDL/rwkv-5-world/resolve/main/RWKV-5-World-0.4B-v2-20231113-ctx4096.pth",
+             "/repo/model/base.pth");
+  b.train(5, "../model/base.pth", 4096, "deepspeed_stage_1", 100, 8);
+  auto e = estimate_request(b.req, default_settings(), {});
+  // ordered_json keeps the keys in the order of the text
+  const auto doc = nlohmann::ordered_json::parse(estimate_json(b.req, e));
+  auto keys = [](const nlohmann::ordered_json& o) {
+    std::vector<std::string> k;
+    for (const auto& item : o.items()) k.push_back(item.key());
+    return k;
+  };
+  using V = std::vector<std::string>;
+  CHECK(keys(doc) == V{"path", "target", "target_reason", "parts", "total_hours"});
+  REQUIRE(doc["parts"].size() == 1);
+  const auto& part = doc["parts"][0];
+  CHECK(keys(part) == V{"notebook", "part", "hours", "stages"});
+  REQUIRE(part["stages"].size() == 1);
+  const auto& st = part["stages"][0];
+  CHECK(keys(st) == V{"cell", "line", "load_model", "params", "tokens", "ctx_len", "microbatch_size",
+                      "target_batch_size", "max_epochs", "max_steps", "strategy", "precision", "notes",
+                      "targets"});
+  CHECK(keys(st["params"]) == V{"value", "source", "n_layer", "n_embd", "vocab_size"});
+  CHECK(keys(st["tokens"]) == V{"value", "source"});
+  REQUIRE(!st["targets"].empty());
+  CHECK(keys(st["targets"][0]) ==
+        V{"name", "gpus", "gpus_used", "gpu", "memory_gib_per_gpu", "fits", "hours", "why"});
 }
