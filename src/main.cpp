@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
+#include <string>
+#include <string_view>
 
 #include "cli/cli.h"
 #include "rwkvq/core/error.h"
@@ -36,6 +38,22 @@ int main(int argc, char** argv) {
     cli::add_estimate_command(app, g, exit_code);
     cli::add_queue_command(app, g, exit_code);
     cli::add_rules_command(app, g, exit_code);
+    // An unknown command word would otherwise be reported as "A subcommand is required".
+    for (int i = 1; i < argc; ++i) {
+      std::string_view a = argv[i];
+      if (a == "--config") { ++i; continue; }
+      if (a.empty() || a[0] == '-') continue;
+      std::string names;
+      bool known = false;
+      for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+        known = known || sub->get_name() == a;
+      }
+      if (!known) {
+        throw UsageError("unknown command '" + std::string(a) + "' (commands: " + names + ")");
+      }
+      break;
+    }
     try {
       app.parse(argc, argv);
     } catch (const CLI::Success& e) {
