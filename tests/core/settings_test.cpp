@@ -4,6 +4,7 @@
 #include <fstream>
 #include <random>
 
+#include "test_util.h"
 #include "rwkvq/core/error.h"
 #include "rwkvq/core/settings.h"
 
@@ -11,23 +12,8 @@ using namespace rwkvq;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("rwkvq-settings-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path write(const std::string& rel, const std::string& text) const {
-    fs::path p = path / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("rwkvq-settings") {}
 };
 
 std::string load_error(const std::string& yaml) {

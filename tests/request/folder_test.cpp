@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "test_util.h"
 #include "rwkvq/core/error.h"
 #include "rwkvq/request/folder.h"
 
@@ -18,23 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // A fresh temporary folder, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("rwkvq-folder-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path / "locked", fs::perms::owner_all, ec);
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& rel, const std::string& content) const {
-    fs::create_directories((path / rel).parent_path());
-    std::ofstream(path / rel, std::ios::binary) << content;
-  }
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("rwkvq-folder-test") {}
 };
 
 }  // namespace

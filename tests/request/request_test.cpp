@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "test_util.h"
 #include "rwkvq/core/error.h"
 #include "rwkvq/request/request.h"
 
@@ -15,22 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("rwkvq-request-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter()++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("rwkvq-request-test") {}
 };
 
 void write(const fs::path& p, const std::string& text) {
