@@ -5,14 +5,6 @@
 using namespace rwkvq;
 using namespace rwkvq::test;
 
-namespace {
-std::map<std::string, std::string> with_config(const std::string& cfg) {
-  auto files = clean_files();
-  files["training-config.yaml"] = cfg;
-  return files;
-}
-}  // namespace
-
 TEST_CASE("config/invalid: YAML errors and sections of the wrong type", "[rules][config]") {
   CHECK(run_rule("config/invalid", clean_files()).empty());
   SECTION("does not parse") {

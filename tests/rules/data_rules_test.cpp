@@ -7,11 +7,6 @@ using namespace rwkvq;
 using namespace rwkvq::test;
 
 namespace {
-std::map<std::string, std::string> with_config(const std::string& cfg) {
-  auto files = clean_files();
-  files["training-config.yaml"] = cfg;
-  return files;
-}
 std::string with_source(const std::string& src) {
   return replace_all(clean_config(), "  source: \"karpathy/tiny_shakespeare\"\n", src);
 }

@@ -5,14 +5,6 @@
 using namespace rwkvq;
 using namespace rwkvq::test;
 
-namespace {
-std::map<std::string, std::string> with_config(const std::string& cfg) {
-  auto files = clean_files();
-  files["training-config.yaml"] = cfg;
-  return files;
-}
-}  // namespace
-
 TEST_CASE("paths/datapath: data_path under ../datapath/", "[rules][paths]") {
   CHECK(run_rule("paths/datapath", clean_files()).empty());
   auto f = run_rule("paths/datapath",

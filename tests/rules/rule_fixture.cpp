@@ -123,6 +123,12 @@ std::map<std::string, std::string> clean_files() {
           {"training-config.yaml", clean_config()}};
 }
 
+std::map<std::string, std::string> with_config(const std::string& config) {
+  auto files = clean_files();
+  files["training-config.yaml"] = config;
+  return files;
+}
+
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   if (from.empty()) return s;
   std::size_t pos = 0;

@@ -28,6 +28,8 @@ std::vector<NbCell> clean_cells();
 std::string clean_config();
 // {"training-notebook.ipynb": notebook_json(clean_cells()), "training-config.yaml": clean_config()}
 std::map<std::string, std::string> clean_files();
+// clean_files() with training-config.yaml replaced by `config`.
+std::map<std::string, std::string> with_config(const std::string& config);
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to);
 // Replaces text in every cell (fails the test if nothing matched).
