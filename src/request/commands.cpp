@@ -62,6 +62,13 @@ struct Ctx {
     cmd.unknown = true;
     if (cmd.why.empty()) cmd.why = why;
   }
+
+  // The source of a download (wget, curl); null when the command names none.
+  void set_url(const ShellWord* url) {
+    if (!url) return note("no URL given");
+    cmd.url = url->text;
+    if (url->unknown) note(url->why.empty() ? "the URL is unknown" : url->why);
+  }
 };
 
 bool is_python(std::string_view w) {
@@ -252,12 +259,7 @@ void wget(Ctx& c, const std::vector<ShellWord>& a) {
     }
     if (!url) url = &w;
   }
-  if (url) {
-    c.cmd.url = url->text;
-    if (url->unknown) c.note(url->why.empty() ? "the URL is unknown" : url->why);
-  } else {
-    c.note("no URL given");
-  }
+  c.set_url(url);
   if (out) {
     if (out->text == "-") return;  // to stdout
     if (dir) {
@@ -325,12 +327,7 @@ void curl(Ctx& c, const std::vector<ShellWord>& a, const SimpleCommand& sc) {
       out = &c.out_word;
     }
   }
-  if (url) {
-    c.cmd.url = url->text;
-    if (url->unknown) c.note(url->why.empty() ? "the URL is unknown" : url->why);
-  } else {
-    c.note("no URL given");
-  }
+  c.set_url(url);
   if (out) {
     ShellWord p = *out;
     if (outdir && !p.text.empty() && p.text[0] != '/') {
