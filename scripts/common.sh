@@ -23,6 +23,10 @@ rwkvq_install_deps() {
     { echo "rwkvq: apt-get install failed" >&2; exit 2; }
 }
 
+# The one configuration of build/, shared by demo.sh and test.sh so that a fresh clone compiles
+# the main tree once whichever command runs first (a different configuration would rebuild it).
+RWKVQ_MAIN_BUILD_OPTS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRWKVQ_WERROR=ON)
+
 # rwkvq_build BUILD_DIR [cmake options...]
 rwkvq_build() {
   local dir="$1"; shift

@@ -11,7 +11,7 @@ echo "== Building build/rwkvq (first time: a few minutes)"
 build_log="$(mktemp)"
 queue_dir="$(mktemp -d)"
 trap 'rm -f "$build_log"; rm -rf "$queue_dir"' EXIT
-if ! (rwkvq_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo) >"$build_log" 2>&1; then
+if ! (rwkvq_build build "${RWKVQ_MAIN_BUILD_OPTS[@]}") >"$build_log" 2>&1; then
   tail -n 60 "$build_log" >&2
   exit 2
 fi

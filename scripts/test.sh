@@ -8,7 +8,7 @@ rwkvq_install_deps
 cd "$RWKVQ_ROOT"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-rwkvq_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRWKVQ_WERROR=ON
+rwkvq_build build "${RWKVQ_MAIN_BUILD_OPTS[@]}"
 (cd build && ctest --output-on-failure -j "$jobs")
 
 if [ "${RWKVQ_SANITIZE:-1}" != "0" ]; then
