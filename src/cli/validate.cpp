@@ -1,4 +1,7 @@
 // `rwkvq validate DIR... [--format text|json|github] [--strict] [--target T]`
+// `rwkvq validate --pr [--base REF] [--repo PATH] [--title TEXT] [DIR...]` (DESIGN §8): reads the
+// contributor's branch with libgit2 (loaded only then), validates the request folders it changes
+// (or the DIRs given) and adds the git/* findings; the branch-wide ones form the report's `pr` part.
 //
 // Each folder is loaded, estimated and checked on its own. Exit code: 2 when any folder could not
 // be used at all (missing, not a folder, unreadable), else 1 when any request has errors (with
@@ -21,6 +24,7 @@
 #include "cli/cli.h"
 #include "rwkvq/core/error.h"
 #include "rwkvq/estimate/estimate.h"
+#include "rwkvq/git/branch.h"
 #include "rwkvq/report/report.h"
 #include "rwkvq/request/request.h"
 #include "rwkvq/rules/rule.h"
@@ -34,7 +38,74 @@ struct ValidateOptions {
   std::string format = "text";
   bool strict = false;
   std::string target;
+  bool pr = false;
+  std::string base, repo, title;
+  bool base_set = false, repo_set = false, title_set = false;
 };
+
+// `validate --pr`: the branch, the folders to validate (display path as the user would type it
+// from the current folder) and the pull request part of the report.
+struct PrRun {
+  BranchFacts facts;
+  std::vector<std::string> dirs;
+  PullRequestReport report;
+};
+
+std::string show_list(const std::vector<std::string>& v, std::size_t max) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size() && i < max; ++i) s += (i ? ", " : "") + v[i];
+  if (v.size() > max) s += ", … (" + std::to_string(v.size()) + " in all)";
+  return s;
+}
+
+PrRun read_pr(const ValidateOptions& opt, const Settings& settings) {
+  namespace fs = std::filesystem;
+  PrRun run;
+  fs::path cwd = fs::current_path();
+  GitRepository repo(opt.repo.empty() ? cwd : fs::path(opt.repo));
+  BranchOptions bo;
+  bo.base = opt.base;
+  bo.max_read_bytes = settings.limits.max_file_bytes;
+  run.facts = repo.read_branch(bo);
+  const fs::path& root = repo.workdir();
+  if (opt.dirs.empty()) {
+    run.facts.folders = request_folders_of(run.facts.changed_files);
+    if (run.facts.folders.empty()) {
+      if (run.facts.commits == 0)
+        throw UsageError("HEAD (" + run.facts.head_name + ") has no commits since its merge base with " +
+                         run.facts.base + ": nothing to check (commit your request, or check out its branch)");
+      throw UsageError("the branch changes no request folder under notebook/community/ since its merge base "
+                       "with " + run.facts.base + " (it changes " + show_list(run.facts.changed_files, 3) +
+                       "); name the request folder as DIR");
+    }
+    for (const auto& f : run.facts.folders) {
+      fs::path rel = (root / f).lexically_relative(cwd);
+      // From outside the repository (--repo): the absolute path, clearer than "../../x".
+      std::string shown = rel.generic_string();
+      run.dirs.push_back(shown.empty() || shown.rfind("../", 0) == 0 ? (root / f).string() : shown);
+    }
+  } else {
+    for (const auto& d : opt.dirs) {
+      std::error_code ec;
+      fs::path abs = fs::weakly_canonical(fs::absolute(d, ec), ec);
+      std::string rel = abs.lexically_relative(root).generic_string();
+      if (ec || rel.empty() || rel == ".." || rel.rfind("../", 0) == 0)
+        throw UsageError(d + ": not inside the repository at " + root.string());
+      run.facts.folders.push_back(rel);
+      run.dirs.push_back(d);
+    }
+  }
+  repo.read_worktree(run.facts);
+  PullRequestReport& r = run.report;
+  r.base = run.facts.base;
+  r.merge_base = run.facts.merge_base;
+  r.head = run.facts.head;
+  r.head_name = run.facts.head_name;
+  r.commits = run.facts.commits;
+  r.changed_files = run.facts.changed_files;
+  r.folders = run.facts.folders;
+  return run;
+}
 
 // Why a folder cannot be validated at all, before anything in it is read; nullopt when it can.
 std::optional<std::string> unusable_folder(const std::string& dir) {
@@ -69,10 +140,18 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
     }
     target = opt.target;
   }
+  if (!opt.pr && (opt.base_set || opt.repo_set || opt.title_set))
+    throw UsageError(std::string(opt.base_set ? "--base" : opt.repo_set ? "--repo" : "--title") +
+                     " needs --pr (it is about the pull request's branch)");
+  if (!opt.pr && opt.dirs.empty()) throw UsageError("DIR is required: validate DIR... (or validate --pr)");
+
+  std::optional<PrRun> pr;
+  if (opt.pr) pr = read_pr(opt, settings);
+  const std::vector<std::string>& dirs = pr ? pr->dirs : opt.dirs;
 
   bool unusable = false;
   std::vector<RequestReport> reports;
-  for (const auto& dir : opt.dirs) {
+  for (const auto& dir : dirs) {
     if (auto why = unusable_folder(dir)) {
       std::cerr << "rwkvq: error: " << sanitize_for_terminal(dir) << ": " << *why << "\n";
       unusable = true;
@@ -84,6 +163,7 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
       eo.target = target;
       RequestEstimate estimate = estimate_request(req, settings, eo);
       RuleContext ctx{settings, &estimate, target};
+      if (pr) ctx.branch = &pr->facts;
       CheckOptions co;
       co.strict = opt.strict;
       auto findings = run_rules(req, ctx, co);
@@ -103,19 +183,30 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
     }
   }
 
+  const PullRequestReport* prr = nullptr;
+  if (pr) {
+    RuleContext ctx{settings, nullptr, target};
+    if (opt.title_set) ctx.pr_title = opt.title;
+    CheckOptions co;
+    co.strict = opt.strict;
+    pr->report.findings = run_branch_rules(pr->facts, ctx, co);
+    prr = &pr->report;
+  }
+
   switch (*format) {
     case ReportFormat::Text: {
       TextOptions to;
       to.color = want_color(::isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"));
-      write_text(std::cout, reports, to);
+      write_text(std::cout, reports, to, prr);
       break;
     }
-    case ReportFormat::Json: write_json(std::cout, reports); break;
-    case ReportFormat::Github: write_github(std::cout, reports); break;
+    case ReportFormat::Json: write_json(std::cout, reports, prr); break;
+    case ReportFormat::Github: write_github(std::cout, reports, prr); break;
   }
   std::cout.flush();
 
   if (unusable) return 2;
+  if (prr && (prr->errors() > 0 || (opt.strict && prr->warnings() > 0))) return 1;
   for (const auto& r : reports)
     if (r.errors() > 0 || (opt.strict && r.warnings() > 0)) return 1;
   return 0;
@@ -126,17 +217,30 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
 void add_validate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto opt = std::make_shared<ValidateOptions>();
   auto* cmd = app.add_subcommand("validate", "Check request folders against the programme's rules");
-  cmd->add_option("DIR", opt->dirs, "Request folder(s), e.g. notebook/community/my-run")
-      ->required();
+  cmd->add_option("DIR", opt->dirs,
+                  "Request folder(s), e.g. notebook/community/my-run (with --pr: default the request "
+                  "folders the branch changes)");
   cmd->add_option("--format", opt->format, "Output: text (default), json or github")
       ->check(CLI::IsMember({"text", "json", "github"}));
   cmd->add_flag("--strict", opt->strict, "Warnings fail the request too");
   cmd->add_option("--target", opt->target,
                   "Runner target to estimate for (1x24vgb, 8x24vgb ...); default: the smallest "
                   "that fits");
+  cmd->add_flag("--pr", opt->pr,
+                "Check the pull request's branch too (libgit2): data in any commit, changes outside the "
+                "request folder, several requests, uncommitted edits");
+  cmd->add_option("--base", opt->base,
+                  "With --pr: the branch the pull request goes into (default rwkv-community-training, else "
+                  "origin/rwkv-community-training)")
+      ->each([opt](const std::string&) { opt->base_set = true; });
+  cmd->add_option("--repo", opt->repo, "With --pr: a path in the repository (default: the current folder)")
+      ->each([opt](const std::string&) { opt->repo_set = true; });
+  cmd->add_option("--title", opt->title, "With --pr: the pull request's title, checked too")
+      ->each([opt](const std::string&) { opt->title_set = true; });
   cmd->footer(
-      "Exit status: 0 no errors, 1 a request has errors (or warnings with --strict),\n"
-      "2 bad usage or a folder that cannot be read (the others are still reported).");
+      "Exit status: 0 no errors, 1 a request (or with --pr the branch) has errors (or warnings with\n"
+      "--strict), 2 bad usage, a folder that cannot be read (the others are still reported), or with\n"
+      "--pr a repository, base branch or merge base that cannot be found.");
   cmd->callback([opt, &g, &exit_code] { exit_code = run_validate(*opt, g); });
 }
 

@@ -45,25 +45,34 @@ std::string_view command(Severity s) {
 std::string github_escape_data(std::string_view text) { return escape(text, false); }
 std::string github_escape_property(std::string_view text) { return escape(text, true); }
 
-void write_github(std::ostream& out, const std::vector<RequestReport>& reports) {
-  for (const auto& r : reports) {
-    for (const auto& f : r.findings) {
-      out << "::" << command(f.severity) << " file=" << github_escape_property(finding_path(r.path, f.loc));
-      if (f.loc.line > 0) {
-        out << ",line=" << f.loc.line;
-        if (f.loc.column > 0) out << ",col=" << f.loc.column;
-      }
-      out << ",title=" << github_escape_property(f.rule) << "::";
-      std::string data = f.message;
-      if (f.loc.cell > 0) {
-        data += " (cell " + std::to_string(f.loc.cell);
-        if (f.loc.cell_line > 0) data += ", line " + std::to_string(f.loc.cell_line);
-        data += ")";
-      }
-      if (!f.hint.empty()) data += "\nhint: " + f.hint;
-      out << github_escape_data(data) << "\n";
+namespace {
+void write_finding(std::ostream& out, std::string_view base, const Finding& f, bool with_file) {
+  out << "::" << command(f.severity) << " ";
+  if (with_file) {
+    out << "file=" << github_escape_property(finding_path(base, f.loc));
+    if (f.loc.line > 0) {
+      out << ",line=" << f.loc.line;
+      if (f.loc.column > 0) out << ",col=" << f.loc.column;
     }
+    out << ",";
   }
+  out << "title=" << github_escape_property(f.rule) << "::";
+  std::string data = f.message;
+  if (f.loc.cell > 0) {
+    data += " (cell " + std::to_string(f.loc.cell);
+    if (f.loc.cell_line > 0) data += ", line " + std::to_string(f.loc.cell_line);
+    data += ")";
+  }
+  if (!f.hint.empty()) data += "\nhint: " + f.hint;
+  out << github_escape_data(data) << "\n";
+}
+}  // namespace
+
+void write_github(std::ostream& out, const std::vector<RequestReport>& reports, const PullRequestReport* pr) {
+  if (pr)
+    for (const auto& f : pr->findings) write_finding(out, "", f, !f.loc.file.empty());
+  for (const auto& r : reports)
+    for (const auto& f : r.findings) write_finding(out, r.path, f, true);
 }
 
 }  // namespace rwkvq

@@ -15,6 +15,13 @@ int RequestReport::count(Severity s) const {
   return n;
 }
 
+int PullRequestReport::count(Severity s) const {
+  int n = 0;
+  for (const auto& f : findings)
+    if (f.severity == s) ++n;
+  return n;
+}
+
 RequestReport make_report(const Request& req, std::vector<Finding> findings,
                           const RequestEstimate* estimate) {
   RequestReport r;

@@ -51,7 +51,30 @@ void write_block(std::ostream& out, std::string_view indent, const std::string& 
   }
 }
 
-std::string counts(const RequestReport& r, const Style& st) {
+void write_finding(std::ostream& out, const Style& st, const std::string& where, const Finding& f) {
+  std::string head = sanitize_for_terminal(where) + ":";
+  // A multi-line message: first line on the header, the rest indented below it.
+  std::string_view first_line = f.message, rest;
+  if (auto nl = first_line.find('\n'); nl != std::string_view::npos) {
+    rest = first_line.substr(nl + 1);
+    first_line = first_line.substr(0, nl);
+    if (!first_line.empty() && first_line.back() == '\r') first_line.remove_suffix(1);
+  }
+  std::string message = sanitize_for_terminal(first_line);
+  out << st(kBold, head) << " " << st(severity_colour(f.severity), std::string(to_string(f.severity)) + ":")
+      << " " << st(kBold, message) << " " << st(kDim, "[" + sanitize_for_terminal(f.rule) + "]")
+      << "\n";
+  if (!rest.empty()) write_block(out, "  ", "", 0, rest);
+  if (!f.hint.empty()) write_block(out, "  ", st(kGreen, "hint:") + " ", 6, f.hint);
+  if (f.loc.cell > 0) {
+    out << "  in cell " << f.loc.cell;
+    if (f.loc.cell_line > 0) out << ", line " << f.loc.cell_line;
+    out << "\n";
+  }
+}
+
+template <class R>
+std::string counts(const R& r, const Style& st) {
   std::vector<std::string> parts;
   if (r.errors()) parts.push_back(st(kRed, plural(r.errors(), "error")));
   if (r.warnings()) parts.push_back(st(kMagenta, plural(r.warnings(), "warning")));
@@ -64,38 +87,32 @@ std::string counts(const RequestReport& r, const Style& st) {
   return join(parts, ", ");
 }
 
+std::string pr_label(const PullRequestReport& pr) {
+  std::string s = "pull request (" + pr.head_name + ": " + plural(pr.commits, "commit") + " on " + pr.base +
+                  " since " + pr.merge_base.substr(0, 7) + ", " + plural(static_cast<int>(pr.changed_files.size()), "file") +
+                  " changed)";
+  return sanitize_for_terminal(s);
+}
+
 }  // namespace
+
+std::string pr_summary_line(const PullRequestReport& pr) { return pr_label(pr) + ": " + counts(pr, Style{false}); }
 
 std::string summary_line(const RequestReport& report) {
   return sanitize_for_terminal(finding_path(report.path, {})) + ": " + counts(report, Style{false});
 }
 
 void write_text(std::ostream& out, const std::vector<RequestReport>& reports,
-                const TextOptions& opt) {
+                const TextOptions& opt, const PullRequestReport* pr) {
   Style st{opt.color};
+  if (pr) {
+    for (const auto& f : pr->findings)
+      write_finding(out, st, f.loc.file.empty() ? std::string("pull request") : location_prefix("", f.loc), f);
+    out << st(kBold, pr_label(*pr) + ":") << " " << counts(*pr, st) << "\n";
+  }
   int failed = 0, errors = 0, warnings = 0;
   for (const auto& r : reports) {
-    for (const auto& f : r.findings) {
-      std::string head = sanitize_for_terminal(location_prefix(r.path, f.loc)) + ":";
-      // A multi-line message: first line on the header, the rest indented below it.
-      std::string_view first_line = f.message, rest;
-      if (auto nl = first_line.find('\n'); nl != std::string_view::npos) {
-        rest = first_line.substr(nl + 1);
-        first_line = first_line.substr(0, nl);
-        if (!first_line.empty() && first_line.back() == '\r') first_line.remove_suffix(1);
-      }
-      std::string message = sanitize_for_terminal(first_line);
-      out << st(kBold, head) << " " << st(severity_colour(f.severity), std::string(to_string(f.severity)) + ":")
-          << " " << st(kBold, message) << " " << st(kDim, "[" + sanitize_for_terminal(f.rule) + "]")
-          << "\n";
-      if (!rest.empty()) write_block(out, "  ", "", 0, rest);
-      if (!f.hint.empty()) write_block(out, "  ", st(kGreen, "hint:") + " ", 6, f.hint);
-      if (f.loc.cell > 0) {
-        out << "  in cell " << f.loc.cell;
-        if (f.loc.cell_line > 0) out << ", line " << f.loc.cell_line;
-        out << "\n";
-      }
-    }
+    for (const auto& f : r.findings) write_finding(out, st, location_prefix(r.path, f.loc), f);
     out << st(kBold, sanitize_for_terminal(finding_path(r.path, {})) + ":") << " " << counts(r, st)
         << "\n";
     if (r.errors()) ++failed;

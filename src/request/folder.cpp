@@ -63,7 +63,7 @@ bool probe_regular(int dirfd, const char* name, std::string& head) {
   int fd = ::openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return false;
   Fd guard(fd);
-  char buf[16];
+  char buf[64];  // enough for magic numbers and a Git LFS pointer's first line
   ssize_t got;
   do {
     got = ::read(fd, buf, sizeof buf);

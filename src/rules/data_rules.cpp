@@ -1,10 +1,10 @@
 // data/: the dataset is downloadable (a Hub id or a link) and no dataset is committed into the
 // repository (DESIGN §1 rule 4).
 #include <algorithm>
-#include <cstdio>
 #include <regex>
 #include <set>
 
+#include "rules/data_detect.h"
 #include "rules/rule_helpers.h"
 #include "rwkvq/request/vpath.h"
 #include "rwkvq/rules/rule.h"
@@ -133,34 +133,6 @@ class Source : public Rule {
 };
 RWKVQ_REGISTER_RULE(Source);
 
-std::string human_bytes(std::uint64_t n) {
-  char buf[32];
-  if (n >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(n) / (1 << 20));
-  else if (n >= 1024) std::snprintf(buf, sizeof buf, "%.1f KB", static_cast<double>(n) / 1024);
-  else std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(n));
-  return buf;
-}
-
-// The data format a file's first bytes reveal, or "".
-std::string magic_format(std::string_view h) {
-  auto has = [&](std::string_view m, std::size_t off = 0) { return h.size() >= off + m.size() && h.substr(off, m.size()) == m; };
-  if (has("PAR1")) return "Parquet";
-  if (has("ARROW1")) return "Arrow";
-  if (has(std::string_view("PK\x03\x04", 4))) return "zip (also PyTorch checkpoints)";
-  if (has("\x1f\x8b")) return "gzip";
-  if (has(std::string_view("7z\xbc\xaf\x27\x1c", 6))) return "7z";
-  if (has(std::string_view("\x93NUMPY", 6))) return "NumPy";
-  if (has(std::string_view("\xfd" "7zXZ\x00", 6))) return "xz";
-  if (has(std::string_view("\x28\xb5\x2f\xfd", 4))) return "zstd";
-  if (has("BZh") && h.size() >= 4 && h[3] >= '1' && h[3] <= '9') return "bzip2";
-  if (has(std::string_view("\x80\x02", 2)) || has(std::string_view("\x80\x04", 2)) ||
-      has(std::string_view("\x80\x05", 2)))
-    return "Python pickle";
-  // safetensors: 8-byte little-endian header length, then the JSON header.
-  if (h.size() >= 10 && h[8] == '{' && h[9] == '"' && h[6] == 0 && h[7] == 0) return "safetensors";
-  return "";
-}
-
 class Committed : public Rule {
  public:
   std::string_view id() const override { return "data/committed"; }
@@ -170,28 +142,13 @@ class Committed : public Rule {
            "committed in the folder";
   }
   void check(const Request& req, const RuleContext& ctx, std::vector<Finding>& out) const override {
-    const Limits& lim = ctx.settings.limits;
-    static const std::set<std::string> data_ext = {
-        ".jsonl", ".parquet", ".arrow", ".csv", ".tsv", ".bin", ".idx", ".npy", ".npz", ".pt", ".pth",
-        ".ckpt", ".safetensors", ".zip", ".tar", ".tgz", ".gz", ".7z", ".xz", ".bz2", ".zst", ".rar"};
     for (const FileEntry& e : req.folder.entries) {
       if (e.type != FileEntry::Type::Regular) continue;
-      std::string name = to_lower(path_basename(e.rel));
-      auto dot = name.rfind('.');
-      std::string ext = dot == std::string::npos ? "" : name.substr(dot);
-      std::string why;
-      if (data_ext.count(ext) || name.find(".tar.") != std::string::npos) {
-        why = "a data file (" + ext + ", " + human_bytes(e.size) + ")";
-      } else if ((ext == ".json" || ext == ".txt") && e.size > lim.max_text_bytes) {
-        why = "a " + human_bytes(e.size) + " " + ext + " file (over " + human_bytes(lim.max_text_bytes) +
-              ", so data rather than settings)";
-      } else if (std::string fmt = magic_format(e.head); !fmt.empty()) {
-        why = "really " + fmt + " data, whatever its name says";
-      } else if (e.size > lim.max_file_bytes) {
-        why = human_bytes(e.size) + ", over the " + human_bytes(lim.max_file_bytes) + " limit for a request file";
-      }
-      if (why.empty()) continue;
-      if (ext == ".ipynb" && magic_format(e.head).empty()) {
+      // The first bytes are known for every readable file (FileEntry::head).
+      auto verdict = judge_data_file(e.rel, e.size, e.head, e.readable, ctx.settings.limits);
+      if (!verdict) continue;
+      const std::string& why = verdict->why;
+      if (verdict->notebook_outputs) {
         out.push_back(make(file_loc(e.rel), e.rel + " is " + why,
                            "clear the notebook's outputs (Edit > Clear All Outputs) before committing it"));
         continue;

@@ -38,6 +38,25 @@ struct RequestReport {
   int infos() const { return count(Severity::Info); }
 };
 
+// `validate --pr`: the contributor's branch (DESIGN §8) and the findings about it as a whole
+// (git/changes-outside, git/several-requests, git/pr-title). Paths are relative to the
+// repository root; a finding with no file (the title) is about the pull request itself.
+struct PullRequestReport {
+  std::string base;        // the base branch as given or found
+  std::string merge_base;  // full commit ids
+  std::string head;
+  std::string head_name;   // the branch checked out ("HEAD" when detached)
+  int commits = 0;         // commits since the merge base
+  std::vector<std::string> changed_files;
+  std::vector<std::string> folders;  // the request folders validated
+  std::vector<Finding> findings;     // in report order (sort_findings)
+
+  int count(Severity s) const;
+  int errors() const { return count(Severity::Error); }
+  int warnings() const { return count(Severity::Warning); }
+  int infos() const { return count(Severity::Info); }
+};
+
 // Builds the report of a loaded request: its notebooks, the findings (sorted), the chosen target.
 RequestReport make_report(const Request& req, std::vector<Finding> findings,
                           const RequestEstimate* estimate);
@@ -72,8 +91,14 @@ struct TextOptions {
 //     in cell N, line M
 // then one summary line per request ("path: 2 errors, 1 warning" / "path: ok"), and a total
 // line when more than one request was validated.
+// With `pr`: its findings first (paths relative to the repository root; "pull request" for one
+// about the pull request itself), then its summary line
+//   pull request (my-branch: 3 commits on rwkv-community-training since 1a2b3c4): 1 error
+// then the requests as above.
 void write_text(std::ostream& out, const std::vector<RequestReport>& reports,
-                const TextOptions& opt = {});
+                const TextOptions& opt = {}, const PullRequestReport* pr = nullptr);
+// The pull request's summary line, without colour.
+std::string pr_summary_line(const PullRequestReport& pr);
 // The summary of one request, without colour: "path: 2 errors, 1 warning", "path: ok".
 std::string summary_line(const RequestReport& report);
 
@@ -82,14 +107,22 @@ std::string summary_line(const RequestReport& report);
 //  "severity", "file", "line", "column", "cell", "cell_line", "message", "hint"}], "errors",
 //  "warnings", "infos"}], "errors", "warnings", "infos"}
 // Unknown line/column/cell/cell_line are null; "file" is finding_path().
-nlohmann::ordered_json report_json(const std::vector<RequestReport>& reports);
+// With `pr`, a "pr" object follows "version": {"base", "merge_base", "head", "commits",
+// "changed_files", "folders", "findings", "errors", "warnings", "infos"}, and the top-level
+// counts include its findings.
+nlohmann::ordered_json report_json(const std::vector<RequestReport>& reports,
+                                   const PullRequestReport* pr = nullptr);
 // Writes report_json() indented, invalid UTF-8 replaced (never throws on request text).
-void write_json(std::ostream& out, const std::vector<RequestReport>& reports);
+void write_json(std::ostream& out, const std::vector<RequestReport>& reports,
+                const PullRequestReport* pr = nullptr);
 
 // GitHub Actions workflow commands, one per finding:
 //   ::error file=path,line=L,col=C,title=rule/id::message%0Ahint: …
 // error -> ::error, warning -> ::warning, info -> ::notice.
-void write_github(std::ostream& out, const std::vector<RequestReport>& reports);
+// The pull request's findings come first, file= relative to the repository root (left out for a
+// finding about the pull request itself, such as its title).
+void write_github(std::ostream& out, const std::vector<RequestReport>& reports,
+                  const PullRequestReport* pr = nullptr);
 // Escaping of GitHub workflow commands: data escapes % \r \n; property values also : and ,.
 std::string github_escape_data(std::string_view text);
 std::string github_escape_property(std::string_view text);

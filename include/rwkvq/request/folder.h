@@ -19,7 +19,7 @@ struct FileEntry {
                               // Symlink/Fifo/Other (never opened by the scan)
   std::string link_target;    // symlinks: the target as written
   bool link_escapes = false;  // symlinks: resolves outside the request folder, or dangles
-  std::string head;           // regular readable files: the first bytes (up to 16), for magic numbers
+  std::string head;           // regular readable files: the first bytes (up to 64), for magic numbers
 };
 
 struct FolderScan {

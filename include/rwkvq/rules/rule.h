@@ -14,11 +14,15 @@
 namespace rwkvq {
 
 struct RequestEstimate;  // rwkvq/estimate/estimate.h
+struct BranchFacts;      // rwkvq/git/branch.h
 
 struct RuleContext {
   const Settings& settings;
   const RequestEstimate* estimate = nullptr;  // for the limits/ rules; null = not estimated
   std::optional<std::string> target;          // --target, when given
+  // `validate --pr`: the contributor's branch (the git/* rules); null otherwise.
+  const BranchFacts* branch = nullptr;
+  std::optional<std::string> pr_title = std::nullopt;  // --title, when given
 };
 
 class Rule {
@@ -29,6 +33,10 @@ class Rule {
   virtual std::string_view summary() const = 0;  // one line, for `rwkvq rules` / docs
   // Appends findings; the rule fills rule id/severity via make(), location, message and hint.
   virtual void check(const Request& req, const RuleContext& ctx, std::vector<Finding>& out) const = 0;
+  // Findings about a branch as a whole (`validate --pr`, git/* rules), located by paths relative
+  // to the repository root. Most rules have none.
+  virtual void check_branch(const BranchFacts& /*branch*/, const RuleContext& /*ctx*/,
+                            std::vector<Finding>& /*out*/) const {}
 
  protected:
   Finding make(Location loc, std::string message, std::string hint) const {
@@ -61,5 +69,7 @@ struct CheckOptions {
 // Runs every rule, applies the severity overrides of ctx.settings (and "off"), then --strict,
 // and sorts the findings.
 std::vector<Finding> run_rules(const Request& req, const RuleContext& ctx, const CheckOptions& opt);
+// The same for the findings about a branch as a whole (Rule::check_branch).
+std::vector<Finding> run_branch_rules(const BranchFacts& branch, const RuleContext& ctx, const CheckOptions& opt);
 
 }  // namespace rwkvq

@@ -1,0 +1,35 @@
+#include "git/git_api.h"
+
+#include <string>
+
+#include "rwkvq/core/error.h"
+#include "rwkvq/util/dynlib.h"
+
+namespace rwkvq::git {
+
+const GitApi& api() {
+  // A function-local static: loaded on the first call only, and a failed load is retried (and
+  // reported again) by the next call rather than cached.
+  static const GitApi table = [] {
+    static DynLib lib = DynLib::open(
+        "libgit2",
+        {"libgit2.so." + std::to_string(LIBGIT2_VER_MAJOR) + "." + std::to_string(LIBGIT2_VER_MINOR)},
+        "libgit2-" + std::to_string(LIBGIT2_VER_MAJOR) + "." + std::to_string(LIBGIT2_VER_MINOR),
+        "RWKVQ_LIBGIT2");
+    GitApi t;
+#define RWKVQ_GIT_BIND(name) lib.bind(t.name, #name);
+    RWKVQ_GIT_FUNCTIONS(RWKVQ_GIT_BIND)
+#undef RWKVQ_GIT_BIND
+    int major = 0, minor = 0, rev = 0;
+    t.git_libgit2_version(&major, &minor, &rev);
+    if (major != LIBGIT2_VER_MAJOR || minor != LIBGIT2_VER_MINOR)
+      throw UsageError("cannot load libgit2 (" + lib.file() + " is version " + std::to_string(major) + "." +
+                       std::to_string(minor) + ", rwkvq was built for " + LIBGIT2_VERSION + "): install libgit2-" +
+                       std::to_string(LIBGIT2_VER_MAJOR) + "." + std::to_string(LIBGIT2_VER_MINOR));
+    if (t.git_libgit2_init() < 0) throw UsageError("cannot initialise libgit2 (" + lib.file() + ")");
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace rwkvq::git
