@@ -83,7 +83,8 @@ class E2E:
 
     def check_counts(self, doc, what):
         tot = {"error": 0, "warning": 0, "info": 0}
-        for req in doc.get("requests", []):
+        # `validate --pr`: the pull request's own findings count like a request's.
+        for req in ([doc["pr"]] if "pr" in doc else []) + doc.get("requests", []):
             per = {"error": 0, "warning": 0, "info": 0}
             for f in req.get("findings", []):
                 per[f["severity"]] += 1
