@@ -190,3 +190,48 @@ TEST_CASE("report formats by name", "[report]") {
   CHECK_FALSE(parse_report_format("xml"));
   CHECK_FALSE(parse_report_format("JSON "));
 }
+
+TEST_CASE("validate --pr: the pull request's part in text, JSON and GitHub output", "[report][git]") {
+  PullRequestReport pr;
+  pr.base = "rwkv-community-training";
+  pr.merge_base = std::string(40, 'a');
+  pr.head = std::string(40, 'b');
+  pr.head_name = "my-request";
+  pr.commits = 3;
+  pr.changed_files = {".github/workflows/ci.yml", "notebook/community/x/training-notebook.ipynb"};
+  pr.folders = {"notebook/community/x"};
+  pr.findings.push_back(finding("git/pr-title", Severity::Error, {}, "bad title", "fix the title"));
+  pr.findings.push_back(finding("git/changes-outside", Severity::Error, {".github/workflows/ci.yml", 0, 0, 0, 0},
+                                "the branch changes .github/workflows/ci.yml", "restore it"));
+  std::vector<RequestReport> rs = {sample()};
+
+  std::ostringstream text;
+  write_text(text, rs, TextOptions{false}, &pr);
+  std::string t = text.str();
+  CHECK(t.find("pull request: error: bad title [git/pr-title]\n") != std::string::npos);
+  CHECK(t.find(".github/workflows/ci.yml: error: the branch changes") != std::string::npos);
+  CHECK(t.find("pull request (my-request: 3 commits on rwkv-community-training since aaaaaaa, 2 files changed): "
+               "2 errors\n") != std::string::npos);
+  CHECK(t.find("pull request (") < t.find("examples/requests/x:"));
+  CHECK(pr_summary_line(pr) ==
+        "pull request (my-request: 3 commits on rwkv-community-training since aaaaaaa, 2 files changed): 2 errors");
+
+  auto doc = report_json(rs, &pr);
+  REQUIRE(doc.contains("pr"));
+  CHECK(doc["pr"]["base"] == "rwkv-community-training");
+  CHECK(doc["pr"]["commits"] == 3);
+  CHECK(doc["pr"]["folders"] == nlohmann::ordered_json::array({"notebook/community/x"}));
+  REQUIRE(doc["pr"]["findings"].size() == 2);
+  CHECK(doc["pr"]["findings"][0]["file"] == ".");
+  CHECK(doc["pr"]["findings"][1]["file"] == ".github/workflows/ci.yml");
+  CHECK(doc["pr"]["findings"][1]["line"].is_null());
+  CHECK(doc["pr"]["errors"] == 2);
+  CHECK(doc["errors"] == 4);  // 2 of the request + 2 of the pull request
+  CHECK_FALSE(report_json(rs).contains("pr"));
+
+  std::ostringstream gh;
+  write_github(gh, rs, &pr);
+  std::string g = gh.str();
+  CHECK(g.rfind("::error title=git/pr-title::bad title%0Ahint: fix the title\n", 0) == 0);
+  CHECK(g.find("::error file=.github/workflows/ci.yml,title=git/changes-outside::") != std::string::npos);
+}

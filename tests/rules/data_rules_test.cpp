@@ -79,6 +79,17 @@ TEST_CASE("data/committed: data files by name, size and content", "[rules][data]
                                          "looks-like.txt", "archive.dat", "arr.txt"});
 }
 
+TEST_CASE("data/committed: a Git LFS pointer is data", "[rules][data]") {
+  auto files = clean_files();
+  files["model.pth.md"] = "version https://git-lfs.github.com/spec/v1\noid sha256:" + std::string(64, 'a') +
+                          "\nsize 123456789\n";
+  auto f = run_rule("data/committed", files);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].message.find("Git LFS pointer") != std::string::npos);
+  files["model.pth.md"] = "version 2 of my notes: https://git-lfs.github.com is not used here\n";
+  CHECK(run_rule("data/committed", files).empty());
+}
+
 TEST_CASE("data/committed: limits come from the settings", "[rules][data]") {
   auto files = clean_files();
   files["notes.txt"] = std::string(2000, 'a');
