@@ -260,6 +260,19 @@ try:
                env={"RWKVQ_LIBGIT2": os.path.join(tmp, "no-such-libgit2.so")})
     error_line([os.path.join(t.root, "examples/requests/clean-single")], os.path.join(tmp, "clean"),
                "DIR outside the repository", "not inside the repository")
+    # The example workflow (examples/workflows/): runs on pull requests, with the whole history,
+    # and validates with --pr --format github.
+    import yaml
+    wf_path = os.path.join(t.root, "examples", "workflows", "rwkvq-pull-request.yml")
+    wf = yaml.safe_load(open(wf_path))
+    on = wf.get(True, wf.get("on", {}))  # YAML 1.1 reads the key `on` as true
+    t.check("pull_request" in on, f"workflow: not run on pull requests: {on}")
+    steps = wf["jobs"]["validate"]["steps"]
+    checkout = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout")]
+    t.check(len(checkout) == 1 and checkout[0]["with"].get("fetch-depth") == 0, f"workflow: checkout {checkout}")
+    runs = " ".join(s.get("run", "") for s in steps)
+    t.check("validate --pr" in runs and "--format github" in runs and '--title "$TITLE"' in runs,
+            f"workflow: the validate step: {runs[-300:]}")
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 t.finish("pr")
