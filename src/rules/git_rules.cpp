@@ -72,14 +72,14 @@ class ChangesOutside : public Rule {
       std::string top = p.substr(0, p.find('/'));
       std::string what;
       if (top == ".github")
-        what = ", in .github/: the repository's CI workflows and automation";
+        what = " (in .github/, the repository's CI and automation)";
       else if (starts_with(top, "RWKV-v") || ends_with(p, ".py") || ends_with(p, ".sh") || ends_with(p, ".cu") ||
                ends_with(p, ".cpp") || top == "requirements.txt")
-        what = ", trainer code";
+        what = " (trainer code)";
       else if (under(p, "notebook/community"))
-        what = ", in notebook/community/ but not inside a request folder";
+        what = " (in notebook/community/ but not inside a request folder)";
       std::string msg = "the branch changes " + p + what +
-                        ": a training request's pull request changes only its own folder under "
+                        "; a training request's pull request changes only its own folder under "
                         "notebook/community/";
       if (i + 1 == kMaxListed && outside.size() > kMaxListed)
         msg += " (and " + std::to_string(outside.size() - kMaxListed) + " more paths outside it)";
