@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: hostile or broken request folders. Each must give a finding or an error naming the
-# offending path, exit 1 or 2, finish within a second (scaled for sanitizer builds), and never
-# crash, hang or trip a sanitizer. Runs under the ASan+UBSan build too (scripts/test.sh).
+# offending path, exit 1 or 2, finish well within a hang guard (5 s, scaled for sanitizer builds;
+# a normal run takes milliseconds: speed is measured in bench/, not here), and never crash, hang
+# or trip a sanitizer. Runs under the ASan+UBSan build too (scripts/test.sh).
 # Usage: bash bad_input.sh /path/to/rwkvq /path/to/source-root
 set -euo pipefail
 BIN="$1"
@@ -13,7 +14,7 @@ from e2e_lib import E2E
 
 t = E2E(sys.argv[1], sys.argv[2])
 CLEAN = os.path.join(t.root, "examples", "requests", "clean-single")
-LIMIT = 1.0 * t.slowdown
+LIMIT = 5.0 * t.slowdown  # a hang guard, not a speed goal: CI machines are shared and noisy
 tmp = tempfile.mkdtemp(prefix="rwkvq-e2e-bad-")
 os.chmod(tmp, 0o755)  # the unprivileged run below must be able to enter it
 
