@@ -63,7 +63,9 @@ void print_text(const Request& req, const RequestEstimate& est, const Settings& 
     if (!p.hours && p.known_hours > 0) o << " (at least " << fmt("%.1f", p.known_hours) << " h)";
     o << "\n";
     for (const auto& st : p.stages) {
-      o << "  stage " << st.stage + 1 << " (cell " << st.cell << "): " << (st.load_model.empty() ? "(no load_model)" : st.load_model) << "\n";
+      o << "  stage " << st.stage + 1 << " (cell " << st.cell << "): "
+        << (st.load_model.empty() ? (st.from_scratch ? "(from scratch)" : "(no load_model)") : st.load_model) << "\n";
+      if (!st.trainer.empty()) o << "    trainer  " << st.trainer << "\n";
       o << "    params   " << (st.params.value ? human_count(static_cast<double>(*st.params.value)) : "unknown") << "  ["
         << st.params.source << "]\n";
       o << "    tokens   " << (st.tokens.value ? human_count(static_cast<double>(*st.tokens.value)) : "unknown") << "  ["

@@ -89,6 +89,8 @@ class Estimator {
       e.cell = cmd->loc.cell;
     }
     if (c.load_model.value) e.load_model = *c.load_model.value;
+    e.trainer = st.trainer;
+    e.from_scratch = st.from_scratch;
     e.params = params(ni, si, cmd);
     auto& known = stage_params_[ni];
     if (known.size() <= static_cast<std::size_t>(si)) known.resize(si + 1);
@@ -112,7 +114,10 @@ class Estimator {
     const long long mb = e.microbatch_size.value_or(1);
     std::optional<long long> devices;
     if (c.devices.value && !c.devices.unknown) devices = as_count(*c.devices.value);
-    e.tokens = tokens(e, c, ctx, mb, devices);
+    e.tokens = tokens(e, st, ctx, mb, devices);
+    if (c.grad_cp.value && *c.grad_cp.value == 0 && !c.grad_cp.unknown)
+      e.notes.push_back("gradient checkpointing off (grad_cp 0): the activations take more memory than the "
+                        "estimate assumes");
 
     const Strategy strat = parse_strategy(e.strategy);
     if (!strat.known) e.notes.push_back("strategy '" + e.strategy + "' not understood: nothing sharded assumed");
@@ -301,9 +306,14 @@ class Estimator {
             return std::nullopt;
           }
           case CommandKind::Copy:
-          case CommandKind::Move:
-            if (!c.input.empty()) return producer(ni, j, c.input, depth + 1);
-            return std::nullopt;
+          case CommandKind::Move: {
+            // cp, mv, merge_model.py, a resize: the result keeps the shape and vocabulary of its input
+            if (c.input.empty()) return std::nullopt;
+            if (auto p = producer(ni, j, c.input, depth + 1)) return p;
+            const std::string what = c.script.empty() ? "name of the file " + std::string(c.kind == CommandKind::Move ? "moved" : "copied")
+                                                      : "name of the model " + c.script + " takes its shape from";
+            return from_name(c.input, what, c.loc);
+          }
           default:
             break;
         }
@@ -314,14 +324,42 @@ class Estimator {
 
   ParamEstimate params(int ni, int si, const Command* cmd) {
     const NotebookProgram& nb = req_.notebooks[ni];
-    const EffectiveConfig& c = nb.stages[si].config;
+    const Stage& stage = nb.stages[si];
+    const EffectiveConfig& c = stage.config;
     if (opt_.params) {
       ParamEstimate p;
       p.value = *opt_.params;
       p.source = "--params";
       return p;
     }
+    if (!stage.shape_unknown.empty()) {
+      ParamEstimate p;
+      p.source = "unknown: " + stage.shape_unknown + "; give --params";
+      return p;
+    }
     const std::string lm = c.load_model.value.value_or("");
+    // A trainer that builds the model from its own shape settings (the official trainer's
+    // --n_layer/--n_embd/--vocab_size, like init_model.py), even when it loads weights into it.
+    if (stage.shape_is_model && c.n_layer.value && c.n_embd.value && *c.n_layer.value > 0 && *c.n_embd.value > 0 &&
+        !c.n_layer.unknown && !c.n_embd.unknown) {
+      long long vocab_v = c.vocab_size.value && !c.vocab_size.unknown ? c.vocab_size.value.value_or(0) : 0;
+      std::string what = stage.trainer + " " + stage.names.shape + (c.vocab_size.value ? "/--vocab_size" : "") +
+                         (c.n_layer.overridden || c.n_embd.overridden ? "" : " (its defaults)");
+      if (vocab_v <= 0 && !lm.empty() && !c.load_model.unknown) {
+        // the vocabulary of the model it loads
+        std::string path = cmd && !cmd->cwd.empty() ? path_join(cmd->cwd, lm) : lm;
+        auto p = producer(ni, stage.command_index, path, 0);
+        if (!p) p = from_name(lm, "name of the model loaded", c.load_model.origin);
+        if (p && p->vocab_size && p->source.find("vocabulary assumed") == std::string::npos) {
+          vocab_v = p->vocab_size.value_or(0);
+          what += ", vocabulary of the model loaded";
+        }
+      }
+      return from_shape(*c.n_layer.value, *c.n_embd.value,
+                        vocab_v > 0 ? std::optional<long long>(vocab_v) : std::optional<long long>(),
+                        with_cell(what, cmd ? cmd->loc : Location{}),
+                        cmd ? cmd->loc : Location{});
+    }
     if (!lm.empty() && !c.load_model.unknown) {
       std::string path = lm;
       if (cmd && !cmd->cwd.empty()) path = path_join(cmd->cwd, lm);
@@ -366,9 +404,23 @@ class Estimator {
     return p;
   }
 
-  TokenEstimate tokens(StageEstimate& e, const EffectiveConfig& c, long long ctx, long long mb,
+  TokenEstimate tokens(StageEstimate& e, const Stage& st, long long ctx, long long mb,
                        std::optional<long long> devices) {
+    const EffectiveConfig& c = st.config;
     TokenEstimate t;
+    if (c.tokens.value && !c.tokens.unknown) {  // the run's own settings fix its tokens
+      t.value = c.tokens.value;
+      t.source = c.tokens_how;
+      return t;
+    }
+    if (c.tokens.unknown) {
+      t.source = c.tokens_how;
+      return t;
+    }
+    if (!st.endless.empty()) {
+      t.source = "unknown: " + st.endless;
+      return t;
+    }
     std::optional<long long> bound;
     std::string bound_src;
     if (e.max_steps && *e.max_steps > 0) {

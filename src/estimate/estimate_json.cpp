@@ -37,6 +37,8 @@ std::string estimate_json(const Request& req, const RequestEstimate& est) {
       js["cell"] = s.cell;
       js["line"] = s.loc.line;
       js["load_model"] = s.load_model;
+      js["trainer"] = s.trainer;
+      js["from_scratch"] = s.from_scratch;
       js["params"] = {{"value", opt(s.params.value)}, {"source", s.params.source},
                       {"n_layer", opt(s.params.n_layer)}, {"n_embd", opt(s.params.n_embd)},
                       {"vocab_size", opt(s.params.vocab_size)}};

@@ -25,6 +25,7 @@ std::string_view to_string(CommandKind k) {
     case CommandKind::Move: return "move";
     case CommandKind::OtherPython: return "other-python";
     case CommandKind::Other: return "other";
+    case CommandKind::Unresolved: return "unresolved";
   }
   return "other";
 }
@@ -190,6 +191,57 @@ void lightning(Ctx& c, const std::vector<ShellWord>& a, std::size_t i) {
   }
   c.cmd.kind = fit ? CommandKind::Train : CommandKind::OtherPython;
   if (fit && !c.config_seen) c.note("no -c/--config given");
+}
+
+// BlinkDL's official trainer: `python train.py --flag value ...` in RWKV-LM/RWKV-v*/ (DESIGN §7).
+// Every flag of its argparse takes a value; each becomes an override keyed by the flag's name.
+bool official_flags(const std::vector<ShellWord>& a, std::size_t i) {
+  static const std::vector<std::string> marks = {"--proj_dir", "--data_file", "--my_exit_tokens", "--load_model",
+                                                 "--n_embd", "--epoch_steps", "--micro_bsz", "--my_exit"};
+  for (; i < a.size(); ++i) {
+    std::string n = a[i].text.substr(0, a[i].text.find('='));
+    if (std::find(marks.begin(), marks.end(), n) != marks.end()) return true;
+  }
+  return false;
+}
+
+// The folder of train.py from its first RWKV-v* component on ("RWKV-v7/train_temp"); "" when the
+// script is not in such a folder (or its path is unknown).
+std::string official_dir(const std::string& script_dir) {
+  std::vector<std::string> parts = split(script_dir, '/');
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    if (!starts_with(parts[k], "RWKV-v")) continue;
+    std::vector<std::string> rest(parts.begin() + static_cast<std::ptrdiff_t>(k), parts.end());
+    return join(rest, "/");
+  }
+  return "";
+}
+
+void official(Ctx& c, const std::vector<ShellWord>& a, std::size_t i, std::string dir) {
+  c.cmd.kind = CommandKind::Train;
+  c.cmd.trainer = Trainer::Official;
+  c.cmd.trainer_dir = std::move(dir);
+  for (; i < a.size(); ++i) {
+    const ShellWord& w = a[i];
+    if (!starts_with(w.text, "--") || w.unknown) continue;
+    Opt o;
+    if (!split_eq(w, o)) {
+      o.name = w.text;
+      if (i + 1 < a.size() && !(starts_with(a[i + 1].text, "--") && !a[i + 1].unknown)) o.value = &a[++i];
+    }
+    Override ov;
+    ov.key = o.name.substr(2);
+    if (o.value) {
+      ov.value = o.value->text;
+      ov.unknown = o.value->unknown;
+      ov.why = o.value->why;
+    } else {
+      ov.unknown = true;
+      ov.why = o.name + " has no value";
+    }
+    ov.loc = c.cmd.loc;
+    c.cmd.overrides.push_back(std::move(ov));
+  }
 }
 
 void positional_io(Ctx& c, const std::vector<ShellWord>& a, std::size_t i, bool in_then_out) {
@@ -590,7 +642,41 @@ void recognise_one(Ctx& c, const SimpleCommand& sc, std::string& cwd) {
   std::string sb = path_basename(script.text);
   c.cmd.script = sb;
   if (sb == "init_model.py") return init_model(c, a, i + 1);
-  if (sb == "lightning_trainer.py") return lightning(c, a, i + 1);
+  if (sb == "lightning_trainer.py") {
+    c.cmd.trainer = Trainer::Infctx;
+    return lightning(c, a, i + 1);
+  }
+  if (sb == "merge_model.py" || sb == "model_merge.py" || sb == "resize_model.py" || sb == "model_resize.py") {
+    // merge_model.py [--resize_mode M] BASE.pth SHAPE.pth OUT.pth: OUT keeps the shape and the
+    // vocabulary of SHAPE (the model it is resized into); with two files, of the first. Recorded
+    // as a copy from the file whose shape it keeps.
+    c.cmd.kind = CommandKind::Copy;
+    static const std::vector<std::string> with_value = {"--resize_mode", "--merge_mode", "--alpha", "--ratio",
+                                                        "--n_layer", "--n_embd"};
+    std::vector<const ShellWord*> pos;
+    for (std::size_t k = i + 1; k < a.size(); ++k) {
+      if (starts_with(a[k].text, "-") && !a[k].unknown) {
+        if (a[k].text.find('=') == std::string::npos &&
+            std::find(with_value.begin(), with_value.end(), a[k].text) != with_value.end())
+          ++k;
+        continue;
+      }
+      pos.push_back(&a[k]);
+    }
+    if (pos.size() < 2) {
+      c.note("no output file given");
+      return;
+    }
+    c.cmd.input = c.path(*pos[pos.size() >= 3 ? pos.size() - 2 : 0]);
+    c.cmd.output = c.path(*pos.back());
+    return;
+  }
+  if (sb == "train.py" && !script.unknown) {
+    std::string dir = path_dirname(script.text);
+    if (script.text.empty() || script.text[0] != '/') dir = c.cwd.empty() ? dir : path_join(c.cwd, dir);
+    std::string od = official_dir(path_normalize(dir));
+    if (!od.empty() || official_flags(a, i + 1)) return official(c, a, i + 1, od);
+  }
   if (sb == "export_checkpoint.py") {
     c.cmd.kind = CommandKind::Export;
     return positional_io(c, a, i + 1, true);

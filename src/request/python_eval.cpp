@@ -1819,6 +1819,8 @@ class BlockRunner {
       }
       std::string kw = first_word(l.text);
       if (!compound_keywords().count(kw) || header_colon(l.text) == std::string_view::npos) {
+        // a command started from Python (subprocess.run, os.system) is reported like a `!` line
+        if (on_shell_ && *on_shell_ && python_command(l.text, env)) (*on_shell_)(l, env, conditional);
         exec_python_line(l.text, env);
         ++i;
         continue;
@@ -2130,6 +2132,93 @@ class BlockRunner {
 };
 
 }  // namespace
+
+std::optional<PythonCommand> python_command(std::string_view line, const PyEnv& env) {
+  if (line.find("subprocess") == std::string_view::npos && line.find("system") == std::string_view::npos)
+    return std::nullopt;
+  std::vector<Tok> toks;
+  try {
+    toks = tokenize(line);
+  } catch (const ParseFail&) {
+    return std::nullopt;
+  }
+  static const std::set<std::string> sub = {"run", "call", "check_call", "check_output", "Popen"};
+  for (std::size_t k = 0; k + 3 < toks.size(); ++k) {
+    if (toks[k].t != Tok::Name || !(toks[k + 1].t == Tok::Op && toks[k + 1].s == ".") || toks[k + 2].t != Tok::Name ||
+        !(toks[k + 3].t == Tok::Op && toks[k + 3].s == "("))
+      continue;
+    const bool is_sub = toks[k].s == "subprocess" && sub.count(toks[k + 2].s);
+    const bool is_os = toks[k].s == "os" && toks[k + 2].s == "system";
+    if (!is_sub && !is_os) continue;
+    if (k > 0 && toks[k - 1].t == Tok::Op && toks[k - 1].s == ".") continue;  // x.subprocess.run
+    PythonCommand pc;
+    pc.call = toks[k].s + "." + toks[k + 2].s;
+    // the arguments: up to the matching ")"
+    std::vector<Tok> args;
+    int depth = 1;
+    for (std::size_t j = k + 4; j < toks.size() && toks[j].t != Tok::End; ++j) {
+      const Tok& t = toks[j];
+      if (t.t == Tok::Op && (t.s == "(" || t.s == "[" || t.s == "{")) ++depth;
+      if (t.t == Tok::Op && (t.s == ")" || t.s == "]" || t.s == "}") && --depth == 0) break;
+      args.push_back(t);
+    }
+    std::vector<std::vector<Tok>> parts = split_top(with_end(args), ",");
+    const std::vector<Tok>* first = nullptr;
+    for (const auto& part : parts) {
+      if (part.empty()) continue;
+      if (part.size() >= 2 && part[0].t == Tok::Name && part[1].t == Tok::Op && part[1].s == "=") {
+        if (part[0].s == "shell") {
+          Value v;
+          try {
+            v = to_value(eval_tokens(with_end(std::vector<Tok>(part.begin() + 2, part.end())), env, 0));
+          } catch (const ParseFail&) {
+          }
+          bool known = false;
+          pc.shell = truthy(v, known) && known;
+        }
+        if (part[0].s == "args" && !first) first = &part;
+        continue;
+      }
+      if (!first) first = &part;
+    }
+    if (is_os) pc.shell = true;
+    if (!first) {
+      pc.argv_known = false;
+      pc.why = pc.call + " names no command";
+      pc.text = Value::unknown(pc.why);
+      return pc;
+    }
+    std::vector<Tok> expr = *first;
+    if (expr.size() >= 2 && expr[0].t == Tok::Name && expr[0].s == "args" && expr[1].t == Tok::Op && expr[1].s == "=")
+      expr.erase(expr.begin(), expr.begin() + 2);
+    EV ev;
+    try {
+      ev = eval_tokens(with_end(expr), env, 0);
+    } catch (const ParseFail& f) {
+      ev = unk("cannot evaluate the command of " + pc.call + ": " + f.why);
+    }
+    if (ev.seq) {
+      for (const EV& item : ev.items) pc.argv.push_back(to_value(item));
+      if (pc.shell) {  // a list with shell=True: the first item is the command line
+        pc.text = pc.argv.empty() ? Value::unknown("empty command") : pc.argv.front();
+        pc.argv.clear();
+      }
+      return pc;
+    }
+    Value v = to_value(ev);
+    if (pc.shell) {
+      pc.text = v;
+      if (!v.known() && pc.text.why.empty()) pc.text.why = "the command of " + pc.call + " is unknown";
+    } else if (v.known() && v.kind == Value::Kind::String) {
+      pc.argv.push_back(v);  // a program name alone
+    } else {
+      pc.argv_known = false;
+      pc.why = v.why.empty() ? "the command of " + pc.call + " is unknown" : v.why;
+    }
+    return pc;
+  }
+  return std::nullopt;
+}
 
 void exec_python_cell(const std::vector<CodeLine>& lines, PyEnv& env,
                       const ShellLineHandler& on_shell) {

@@ -161,6 +161,42 @@ struct Runner {
         }
         break;
       }
+      case LineKind::Python: {
+        auto pc = python_command(l.text, env);
+        if (!pc) break;
+        std::string cwd = env.current_dir();
+        std::vector<Command> cmds;
+        if (pc->shell && pc->text.known()) {
+          cmds = recognise_commands(tokenize_shell(pc->text.to_str()), cwd, loc);
+        } else if (!pc->shell && pc->argv_known && !pc->argv.empty()) {
+          std::vector<SimpleCommand> sc(1);
+          for (const Value& v : pc->argv) {
+            ShellWord w;
+            w.text = v.known() ? v.to_str() : std::string();
+            w.unknown = !v.known();
+            if (w.unknown) w.why = v.why.empty() ? "an argument of " + pc->call + " is unknown" : v.why;
+            sc[0].words.push_back(std::move(w));
+          }
+          cmds = recognise_commands(sc, cwd, loc);
+        }
+        if (cmds.empty()) {  // nothing rwkvq can read: it may do anything
+          Command c;
+          c.kind = CommandKind::Unresolved;
+          c.cwd = cwd;
+          c.loc = loc;
+          c.unknown = true;
+          c.why = pc->shell ? pc->text.why : pc->why;
+          if (c.why.empty()) c.why = "the command of " + pc->call + " is unknown";
+          cmds.push_back(std::move(c));
+        }
+        for (Command& c : cmds) {
+          c.via = pc->call;
+          // a program rwkvq could not name: the call may do anything
+          if (!c.argv.empty() && c.argv[0].unknown && c.kind == CommandKind::Other) c.kind = CommandKind::Unresolved;
+        }
+        add(std::move(cmds), conditional);
+        break;
+      }
       default:
         break;
     }
@@ -183,25 +219,99 @@ void run_notebook(NotebookProgram& prog, const std::string& notebook_dir) {
   }
 }
 
+// RWKV_* environment variables set before command `before` (VAR=value words of `export` and of
+// the command itself, `%env`, os.environ[...] = ...): name and value ("" unknown).
+std::vector<std::pair<std::string, std::string>> rwkv_env(const NotebookProgram& prog, std::size_t before) {
+  std::vector<std::pair<std::string, std::string>> env;
+  auto add = [&](std::string_view name, std::string_view value) {
+    if (!starts_with(name, "RWKV_")) return;
+    std::string v(trim(value));
+    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+    env.emplace_back(std::string(name), v);
+  };
+  for (std::size_t i = 0; i <= before && i < prog.commands.size(); ++i)
+    for (const std::string& a : prog.commands[i].assignments) {
+      std::size_t eq = a.find('=');
+      if (eq != std::string::npos) add(std::string_view(a).substr(0, eq), std::string_view(a).substr(eq + 1));
+    }
+  const Location at = before < prog.commands.size() ? prog.commands[before].loc : Location{};
+  for (const CodeLine& l : prog.lines) {
+    if (at.cell > 0 && (l.cell > at.cell || (l.cell == at.cell && l.cell_line >= at.cell_line))) break;
+    std::string_view t = trim(l.text);
+    if (l.kind == LineKind::LineMagic && starts_with(t, "env ")) {
+      std::string_view rest = trim(t.substr(4));
+      std::size_t sep = rest.find_first_of("= ");
+      if (sep != std::string_view::npos) add(rest.substr(0, sep), rest.substr(sep + 1));
+    } else if (l.kind == LineKind::Python && starts_with(t, "os.environ[")) {
+      std::size_t q = t.find_first_of("\"'");
+      std::size_t q2 = q == std::string_view::npos ? q : t.find(t[q], q + 1);
+      std::size_t eq = q2 == std::string_view::npos ? q2 : t.find('=', q2);
+      if (eq != std::string_view::npos) {
+        std::string_view value = t.substr(eq + 1);
+        Value v = eval_expr(value, prog.env);
+        add(t.substr(q + 1, q2 - q - 1), v.known() ? v.to_str() : std::string(value));
+      }
+    }
+  }
+  return env;
+}
+
+// The trainer folders whose models have the standard blocks: the releases, and the research
+// variants whose trained sizes in the corpus (the trainer's own model summaries) follow the
+// standard formula (wavenet variants, LRX; RWKV-v6-QT unless RWKV_*_QTYPE quantises a mix).
+// Any other folder (RWKV-v6-TCLR, RWKV-v5headsize2x …) may change the blocks: size unknown.
+bool standard_infctx_dir(const std::string& name) {
+  static const std::vector<std::string> dirs = {"RWKV-v4",        "RWKV-v4neo",        "RWKV-v5",
+                                                "RWKV-v6",        "RWKV-v7",           "RWKV-v4wavenet",
+                                                "RWKV-v5wavenet", "RWKV-v5altwavenet", "RWKV-v6-LRX",
+                                                "RWKV-v6-QT"};
+  return std::find(dirs.begin(), dirs.end(), name) != dirs.end();
+}
+
+// The infctx trainer's recogniser: the YAML (-c) and the command's overrides.
+Stage infctx_stage(const Command& c, const std::vector<ConfigFile>& configs, const std::string& notebook_dir) {
+  Stage s;
+  s.trainer = "lightning_trainer.py";
+  s.config_path = c.input;
+  const ConfigFile* cfg = nullptr;
+  if (!s.config_path.empty()) {
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+      if (path_join(notebook_dir, configs[i].rel) == s.config_path) {
+        s.config_index = static_cast<int>(i);
+        cfg = &configs[i];
+        break;
+      }
+    }
+  }
+  s.config = effective_config(cfg, c.overrides);
+  s.settings_complete = cfg && !cfg->error;
+  // The trainer folder it runs in: RWKV-v4neo, RWKV-v5, RWKV-v6 … build the standard blocks; the
+  // research variants (RWKV-v6-TCLR, RWKV-v6-QT …) change them.
+  std::string dir = c.cwd;
+  for (const ShellWord& w : c.argv)
+    if (ends_with(w.text, "lightning_trainer.py") && !w.unknown && w.text.find('/') != std::string::npos)
+      dir = w.text[0] == '/' ? path_dirname(w.text) : c.cwd.empty() ? std::string() : path_dirname(path_join(c.cwd, w.text));
+  for (const std::string& part : split(dir, '/')) {
+    if (!starts_with(part, "RWKV-v")) continue;
+    if (!standard_infctx_dir(part)) {
+      s.shape_unknown = part + " is not one of the trainer folders known to build the standard blocks "
+                        "(RWKV-v4neo, RWKV-v5, RWKV-v6 …): its blocks may differ";
+      s.trainer += " (" + part + ")";
+    }
+    break;
+  }
+  return s;
+}
+
 void build_stages(NotebookProgram& prog, const std::vector<ConfigFile>& configs,
                   const std::string& notebook_dir) {
   for (std::size_t k = 0; k < prog.commands.size(); ++k) {
     const Command& c = prog.commands[k];
     if (c.kind != CommandKind::Train) continue;
-    Stage s;
+    auto env = rwkv_env(prog, k);
+    Stage s = c.trainer == Trainer::Official ? official_stage(c, env) : infctx_stage(c, configs, notebook_dir);
     s.command_index = static_cast<int>(k);
-    s.config_path = c.input;
-    const ConfigFile* cfg = nullptr;
-    if (!s.config_path.empty()) {
-      for (std::size_t i = 0; i < configs.size(); ++i) {
-        if (path_join(notebook_dir, configs[i].rel) == s.config_path) {
-          s.config_index = static_cast<int>(i);
-          cfg = &configs[i];
-          break;
-        }
-      }
-    }
-    s.config = effective_config(cfg, c.overrides);
+    if (s.shape_unknown.empty()) s.shape_unknown = blocks_changed_by(env);
     prog.stages.push_back(std::move(s));
   }
 }

@@ -193,6 +193,15 @@ class Precision : public Rule {
       }
       std::string v = to_lower(*p.value);
       if (v == "bf16" || v == "bf16-mixed" || v == "bf16-true") continue;
+      const std::string& name = r.stage ? r.stage->names.precision : std::string("trainer.precision");
+      if (starts_with(name, "--")) {  // a trainer set by its flags: the value is the flag or its default
+        rf.add(r, make(origin_or(p, r.loc),
+                           r.label + " trains with precision " + *p.value +
+                               (p.overridden ? std::string() : " (" + r.stage->trainer + "'s default)") +
+                               "; the programme's RTX 3090 nodes are set up for bf16",
+                           "pass " + name + " bf16 (" + where(r.loc) + ")"));
+        continue;
+      }
       rf.add(r, make(origin_or(p, r.loc),
                          r.label + " trains with precision " + *p.value +
                              "; the programme's RTX 3090 nodes are set up for bf16",
@@ -217,6 +226,13 @@ class Unbounded : public Rule {
     std::size_t from = out.size();
     RunFindings rf(out);
     for (const RunView& r : runs(req)) {
+      if (r.stage && !r.stage->endless.empty()) {
+        rf.add(r, make(r.loc, r.label + ": " + r.stage->endless + ", so the run has no end and would hold the node",
+                           "end it with " + r.stage->names.end + " on the command line (" + where(r.loc) + ")"));
+        continue;
+      }
+      // a run whose own settings fix its tokens ends (the official trainer's --my_exit_tokens …)
+      if (r.eff.tokens.set() || r.eff.tokens.unknown) continue;
       const auto& ep = r.eff.max_epochs;
       const auto& st = r.eff.max_steps;
       if (ep.unknown || st.unknown) continue;

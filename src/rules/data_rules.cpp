@@ -64,12 +64,50 @@ class Source : public Rule {
     RunFindings rf(out);
     for (const RunView& r : runs(req)) {
       std::size_t before = r.stage ? static_cast<std::size_t>(std::max(0, r.stage->command_index)) : 0;
+      if (r.stage && !r.stage->data_inputs.empty()) {  // files the run reads (the official --data_file)
+        for (const auto& in : r.stage->data_inputs) {
+          if (in.unknown || !in.value || !r.nb) continue;  // could not tell
+          const std::string& p = *in.value;
+          if (notebook_fills(*r.nb, before, p)) continue;
+          const Command* unres = nullptr;
+          for (std::size_t i = 0; i < before && i < r.nb->commands.size() && !unres; ++i)
+            if (r.nb->commands[i].kind == CommandKind::Unresolved) unres = &r.nb->commands[i];
+          if (unres) {
+            Finding f = make(origin_or(in, r.loc),
+                             "could not tell whether " + r.nb->notebook.rel + " provides " + show_path(p) + ", the " +
+                                 r.stage->names.data + " " + r.label + " reads: " + unresolved_call(*unres) +
+                                 " runs a command rwkvq could not resolve",
+                             "download the data with a `!wget`/`!huggingface-cli download` line of literal paths or "
+                             "simple f-strings of known variables");
+            f.severity = Severity::Warning;
+            rf.add(r, std::move(f));
+            break;
+          }
+          bool in_folder = false;
+          if (auto rel = folder_relative(req, *r.nb, p)) in_folder = req.folder.find(*rel) != nullptr;
+          rf.add(r, make(origin_or(in, r.loc),
+                         r.label + " reads its dataset from " + show_path(p) + " (" + r.stage->names.data + "), " +
+                             (in_folder ? std::string("a file committed in the request folder")
+                                        : std::string("which the notebook does not download")) +
+                             ": the dataset must be downloaded by the notebook, not part of the repository",
+                         "upload the data (e.g. as a Hugging Face dataset) and download it before " + where(r.loc) +
+                             ", e.g. !cd \"" + show_path(path_dirname(p)) + "\" && wget -nc <url>/" +
+                             path_basename(p)));
+          break;  // one finding per run: PREFIX.idx would say the same as PREFIX.bin
+        }
+        continue;
+      }
       const auto& src = r.eff.source;
       if (src.unknown) continue;
       std::string value = src.set() ? std::string(trim(*src.value)) : std::string();
       if (value.empty() || value == "null") {
         const auto& dp = r.eff.data_path;
         if (dp.unknown || mentions_datapack(r) || !r.yaml_known) continue;
+        if (r.stage && r.stage->names.data != "data.source" && !dp.set()) {
+          rf.add(r, make(r.loc, r.label + " sets no " + r.stage->names.data + ": there is no dataset to train on",
+                         "download the data in the notebook and pass it with " + r.stage->names.data));
+          continue;
+        }
         if (dp.set() && !dp.value->empty()) {
           std::string p = resolve(*dp.value, r.cwd);
           if (r.nb && !p.empty() && notebook_fills(*r.nb, before, p)) continue;

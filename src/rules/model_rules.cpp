@@ -14,7 +14,7 @@ using namespace rules;
 
 bool produces_kind(CommandKind k) {
   return k == CommandKind::InitModel || k == CommandKind::Download || k == CommandKind::Export ||
-         k == CommandKind::Copy || k == CommandKind::Move;
+         k == CommandKind::Copy || k == CommandKind::Move || k == CommandKind::Unresolved;
 }
 
 std::string strip_slash(std::string p) {
@@ -80,10 +80,11 @@ class NotProvided : public Rule {
       if (lm.unknown || (lm.set() && lm.value->empty())) {
         info(rf, r, at, "could not tell which model " + r.label + " starts from" +
                           (lm.set() && !lm.value->empty() ? " (" + *lm.value + ")" : std::string()),
-             "set model.load_model with a literal or a simple f-string of known variables");
+             "set " + r.stage->names.load_model + " with a literal or a simple f-string of known variables");
         continue;
       }
       if (!lm.set()) {
+        if (r.stage->from_scratch) continue;  // the trainer initialises the model itself
         if (!r.yaml_known) continue;  // the config could not be read: config-missing/invalid say so
         rf.add(r, make(r.loc, r.label + " sets no model.load_model: the trainer has no model to start from",
                            "initialise or download a model, then pass --model.load_model=\"../model/<file>.pth\""));
@@ -98,14 +99,20 @@ class NotProvided : public Rule {
       }
       path = strip_slash(path);
       std::size_t idx = static_cast<std::size_t>(r.stage->command_index);
-      bool found = false, unsure = false;
+      bool found = false;
+      const Command* unsure = nullptr;   // a command that may produce it, with a path rwkvq could not read
       std::vector<const Command*> made;  // .pth files the notebook does produce before the run
       for (std::size_t i = 0; i < idx && i < nb.commands.size(); ++i) {
         const Command& c = nb.commands[i];
         if (produces(c, path)) found = true;
-        if (produces_kind(c.kind) && (c.output.empty() || c.unknown)) unsure = true;
+        if (produces_kind(c.kind) && (c.output.empty() || c.unknown) && !unsure) unsure = &c;
         if (produces_kind(c.kind) && ends_with(to_lower(c.output), ".pth")) made.push_back(&c);
       }
+      // an earlier training run that writes it (the official trainer's rwkv-*.pth in --proj_dir)
+      for (const Stage& other : nb.stages)
+        if (other.command_index >= 0 && static_cast<std::size_t>(other.command_index) < idx)
+          for (const std::string& o : other.outputs)
+            if (output_matches(o, path)) found = true;
       if (found || python_download_mentions(nb, path_basename(path), r.cmd->loc)) continue;
       std::string shown = show_path(path);
       // "../model/x.pth (model/x.pth)"; the value alone when it already reads like that.
@@ -131,9 +138,17 @@ class NotProvided : public Rule {
         }
       }
       if (unsure) {
-        info(rf, r, at, "could not tell whether " + rel + " provides " + shown + ", the model " + r.label +
-                          " starts from: a download or copy before it has a path rwkvq could not resolve",
-             "use literal paths or simple f-strings of known variables for the model download");
+        std::string call = unresolved_call(*unsure);
+        Finding f = make(at, "could not tell whether " + rel + " provides " + shown + ", the model " + r.label +
+                                 " starts from: " +
+                                 (call.empty() ? "a download or copy before it (" + where(unsure->loc) +
+                                                     ") has a path rwkvq could not resolve"
+                                               : call + " runs a command rwkvq could not resolve" +
+                                                     (unsure->why.empty() ? "" : " (" + unsure->why + ")")),
+                         "use literal paths or simple f-strings of known variables for the model download (" +
+                             where(unsure->loc) + "), e.g. a `!wget` line");
+        f.severity = Severity::Warning;
+        rf.add(r, std::move(f));
         continue;
       }
       std::string msg;
@@ -150,7 +165,7 @@ class NotProvided : public Rule {
                          made.empty()
                              ? "download the model before " + where(r.cmd->loc) +
                                    " (e.g. !cd \"{PROJECT_DIR}/model/\" && wget -nc <url>) or create it with init_model.py"
-                             : "make model.load_model name the file the notebook provides (" +
+                             : "make " + r.stage->names.load_model + " name the file the notebook provides (" +
                                    where(at) + (at.file == rel ? "" : " of " + at.file) + ")"));
     }
     rf.flush();

@@ -70,28 +70,60 @@ class ModelFolder : public Rule {
     }
 
     if (!last || last_reported) return;  // the misplaced export says it already
-    bool unsure = false;
+    // Training runs that write .pth files themselves (the official trainer: rwkv-*.pth in --proj_dir).
+    std::vector<std::string> stage_outputs;
+    const Stage* writer = nullptr;
+    const Stage* unknown_outputs = nullptr;
+    for (const Stage& st : last->stages) {
+      for (const std::string& o : st.outputs) {
+        if (uploaded(o)) return;
+        if (is_pth(o)) {
+          stage_outputs.push_back(o);
+          writer = &st;
+        }
+      }
+      if (st.outputs_unknown && !unknown_outputs) unknown_outputs = &st;
+    }
+    const Command* unsure = nullptr;
     for (const Command& c : last->commands) {
       if (!writes_into_model(c).empty()) return;
-      if ((c.kind == CommandKind::Export || c.kind == CommandKind::Copy || c.kind == CommandKind::Move) &&
-          (c.output.empty() || c.unknown))
-        unsure = true;
+      if ((c.kind == CommandKind::Export || c.kind == CommandKind::Copy || c.kind == CommandKind::Move ||
+           c.kind == CommandKind::Unresolved) &&
+          (c.output.empty() || c.unknown) && !unsure)
+        unsure = &c;
     }
     std::string name = last->notebook.rel;
     bool part = last->part > 0;
-    if (unsure) {
-      Finding f = make(file_loc(name),
-                       "could not tell whether " + name + " writes the finished model into model/: "
-                       "an export or copy has a path rwkvq could not resolve",
-                       "export the model with a literal or simple f-string path such as "
+    if (unsure || unknown_outputs) {
+      std::string call = unsure ? unresolved_call(*unsure) : std::string();
+      std::string why = call.empty() ? (unsure ? "an export or copy (" + where(unsure->loc) +
+                                                     ") has a path rwkvq could not resolve"
+                                               : "the folder the training run saves its .pth files in could not "
+                                                 "be resolved")
+                                     : call + " runs a command rwkvq could not resolve";
+      Finding f = make(unsure ? unsure->loc : file_loc(name),
+                       "could not tell whether " + name + " writes the finished model into model/: " + why,
+                       "export or copy the model with a literal or simple f-string path such as "
                        "\"../model/{FILENAME_PREFIX}.pth\"");
-      f.severity = Severity::Info;
+      f.severity = call.empty() && unsure ? Severity::Info : Severity::Warning;
       out.push_back(std::move(f));
       return;
     }
     bool exports = false;
     for (const Command& c : last->commands)
       if (c.kind == CommandKind::Export) exports = true;
+    if (!stage_outputs.empty() && !exports) {
+      const std::string dir = show_path(path_dirname(stage_outputs.back()));
+      out.push_back(make(file_loc(name),
+                         name + (part ? ", the last part," : "") + " trains with " + writer->trainer + ", which saves its " +
+                             path_basename(stage_outputs.back()) + " files in " + dir +
+                             "/ (--proj_dir), and no .pth reaches model/: only model/*.pth is uploaded after "
+                             "the run, so the result would be lost",
+                         "copy the final model into model/ at the end of " + name + ", e.g. !cp \"" + dir +
+                             "/rwkv-final.pth\" \"{PROJECT_DIR}/model/{FILENAME_PREFIX}.pth\" (or pass --proj_dir "
+                             "pointing at model/)"));
+      return;
+    }
     std::string msg = name + (part ? ", the last part," : "") +
                       (exports ? " writes no .pth into model/"
                                : " never exports the trained model (export_checkpoint.py)") +

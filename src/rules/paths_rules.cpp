@@ -1,5 +1,6 @@
 // paths/: the example settings for the data path and checkpoints (DESIGN §1 rule 6), and the
 // trainer folder the notebook works in.
+#include <algorithm>
 #include <set>
 
 #include "rules/rule_helpers.h"
@@ -99,13 +100,22 @@ class TrainerDir : public Rule {
     if (!req.repo.checkout) return;
     std::set<std::string> have(req.repo.trainer_dirs.begin(), req.repo.trainer_dirs.end());
     std::set<std::string> reported;
-    for (const NotebookProgram* nb : checked_notebooks(req))
+    for (const NotebookProgram* nb : checked_notebooks(req)) {
+      // Folders the notebook clones (git clone …/BlinkDL/RWKV-LM): their trainer folders exist once
+      // it runs, and rwkvq cannot look inside them.
+      std::vector<std::string> clones;
+      for (const Command& c : nb->commands)
+        if (c.kind == CommandKind::Download && !c.argv.empty() && path_basename(c.argv[0].text) == "git" &&
+            !c.output.empty())
+          clones.push_back(c.output);
       for (const Command& c : nb->commands) {
         if (!trainer_command(c.kind) || c.cwd.empty()) continue;
         int w = script_word(c);
         std::string script = w >= 0 ? c.argv[static_cast<std::size_t>(w)].text : std::string();
         if (w >= 0 && c.argv[static_cast<std::size_t>(w)].unknown) continue;
         std::string dir = script.empty() ? c.cwd : path_dirname(resolve(script, c.cwd));
+        if (std::any_of(clones.begin(), clones.end(), [&](const std::string& cl) { return path_under(dir, cl); }))
+          continue;
         auto rel = repo_relative(dir);
         if (!rel || rel->empty()) continue;
         std::string top = split(*rel, '/')[0];
@@ -120,6 +130,7 @@ class TrainerDir : public Rule {
                            "set MODEL_VERSION / TRAINER_DIR to one of the trainer folders (" + exist + ") in " +
                                nb->notebook.rel + ", or rebase the branch onto a trainer version that has " + top));
       }
+    }
   }
 };
 RWKVQ_REGISTER_RULE(TrainerDir);

@@ -132,7 +132,7 @@ std::vector<RunView> runs(const Request& req) {
         r.cmd = &nb->commands[static_cast<std::size_t>(st.command_index)];
       if (st.config_index >= 0 && st.config_index < static_cast<int>(req.configs.size()))
         r.config = &req.configs[static_cast<std::size_t>(st.config_index)];
-      r.yaml_known = r.config && !r.config->error;
+      r.yaml_known = st.settings_complete;
       r.eff = st.config;
       r.cwd = r.cmd ? r.cmd->cwd : "";
       r.loc = r.cmd ? r.cmd->loc : file_loc(nb->notebook.rel);
@@ -154,6 +154,24 @@ std::vector<RunView> runs(const Request& req) {
     out.push_back(std::move(r));
   }
   return out;
+}
+
+std::string unresolved_call(const Command& c) {
+  if (c.kind != CommandKind::Unresolved) return "";
+  std::string w = where(c.loc);
+  return (c.via.empty() ? std::string("a command") : c.via) + (w.empty() ? "" : " in " + w);
+}
+
+bool output_matches(std::string_view pattern, std::string_view path) {
+  std::string pat = path_normalize(pattern), p = path_normalize(path);
+  if (pat == p) return true;
+  std::size_t star = pat.find('*');
+  if (star == std::string::npos || path_dirname(pat) != path_dirname(p)) return false;
+  std::string base = path_basename(pat), name = path_basename(p);
+  std::size_t bs = base.find('*');
+  if (bs == std::string::npos) return false;
+  std::string pre = base.substr(0, bs), suf = base.substr(bs + 1);
+  return name.size() >= pre.size() + suf.size() && starts_with(name, pre) && ends_with(name, suf);
 }
 
 void dedupe(std::vector<Finding>& out, std::size_t from) {

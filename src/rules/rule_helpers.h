@@ -51,7 +51,8 @@ struct RunView {
   const Stage* stage = nullptr;
   const Command* cmd = nullptr;         // the Train command
   const ConfigFile* config = nullptr;   // the YAML, when a file of the folder
-  // The YAML was read: a setting that is not set is really absent. When false, only the
+  // Every setting is known (the YAML was read, or the trainer takes its settings from the
+  // command line only): a setting that is not set is really absent. When false, only the
   // notebook's overrides are known, and "not set" means "could not tell".
   bool yaml_known = false;
   EffectiveConfig eff;
@@ -68,6 +69,13 @@ template <class T>
 Location origin_or(const Sourced<T>& s, const Location& fallback) {
   return s.origin.file.empty() ? fallback : s.origin;
 }
+
+// A command that may leave files anywhere because rwkvq could not read it (subprocess.run(cmd) with
+// an unknown cmd ...), named for messages: "subprocess.run in cell 4"; "" for other commands.
+std::string unresolved_call(const Command& c);
+
+// Does `path` match a stage output (a path, or a `dir/rwkv-*.pth` pattern)?
+bool output_matches(std::string_view pattern, std::string_view path);
 
 // Removes findings identical in location and message (one YAML value seen by several stages).
 void dedupe(std::vector<Finding>& out, std::size_t from);

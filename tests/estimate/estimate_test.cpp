@@ -289,7 +289,7 @@ TEST_CASE("estimate JSON keys come in the documented order, not sorted", "[estim
   CHECK(keys(part) == V{"notebook", "part", "hours", "stages"});
   REQUIRE(part["stages"].size() == 1);
   const auto& st = part["stages"][0];
-  CHECK(keys(st) == V{"cell", "line", "load_model", "params", "tokens", "ctx_len", "microbatch_size",
+  CHECK(keys(st) == V{"cell", "line", "load_model", "trainer", "from_scratch", "params", "tokens", "ctx_len", "microbatch_size",
                       "target_batch_size", "max_epochs", "max_steps", "strategy", "precision", "notes",
                       "targets"});
   CHECK(keys(st["params"]) == V{"value", "source", "n_layer", "n_embd", "vocab_size"});

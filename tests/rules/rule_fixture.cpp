@@ -123,6 +123,51 @@ std::map<std::string, std::string> clean_files() {
           {"training-config.yaml", clean_config()}};
 }
 
+std::vector<NbCell> official_cells() {
+  return {
+      {"markdown",
+       "# RWKV-5 0.1B on Tiny Shakespeare (official trainer)\n"
+       "\n"
+       "Finetunes the RWKV-5 World 0.1B model on the Tiny Shakespeare dataset with BlinkDL's own "
+       "trainer, as a small test of the training pipeline for old English text.\n"
+       "\n"
+       "Your Discord handle: @alice_42"},
+      {"code",
+       "PROJECT_PREFIX=\"alice-shakespeare\"\n"
+       "FILENAME_PREFIX=f\"{PROJECT_PREFIX}\"\n"
+       "import os\n"
+       "NOTEBOOK_DIR=os.path.dirname(os.path.abspath(\"__file__\"))\n"
+       "PROJECT_DIR=os.path.abspath(os.path.join(NOTEBOOK_DIR, \"../../../\"))\n"
+       "TRAINER_DIR=os.path.join(PROJECT_DIR, \"RWKV-LM/RWKV-v5\")"},
+      {"code",
+       "!mkdir -p \"{PROJECT_DIR}/model/\"\n"
+       "!mkdir -p \"{PROJECT_DIR}/datapath/\"\n"
+       "!mkdir -p \"{PROJECT_DIR}/checkpoint/\"\n"
+       "!cd \"{PROJECT_DIR}\" && git clone --depth 1 https://github.com/BlinkDL/RWKV-LM"},
+      {"code",
+       "!cd \"{PROJECT_DIR}/model/\" && \\\n"
+       "    wget -nc https://huggingface.co/BlinkDL/rwkv-5-world/resolve/main/RWKV-5-World-0.1B-v1-20230803-ctx4096.pth\n"
+       "!cd \"{PROJECT_DIR}/datapath/\" && \\\n"
+       "    wget -nc https://huggingface.co/datasets/alice/shakespeare-binidx/resolve/main/shakespeare.bin && \\\n"
+       "    wget -nc https://huggingface.co/datasets/alice/shakespeare-binidx/resolve/main/shakespeare.idx"},
+      {"code",
+       "!cd \"{TRAINER_DIR}\" && \\\n"
+       "    python train.py --load_model \"../../model/RWKV-5-World-0.1B-v1-20230803-ctx4096.pth\" \\\n"
+       "        --proj_dir \"../../checkpoint/{PROJECT_PREFIX}\" \\\n"
+       "        --data_file \"../../datapath/shakespeare\" --data_type binidx --vocab_size 65536 \\\n"
+       "        --n_layer 12 --n_embd 768 --ctx_len 1024 --micro_bsz 8 \\\n"
+       "        --epoch_steps 200 --epoch_count 10 --epoch_save 1 --my_exit_tokens 20000000 \\\n"
+       "        --lr_init 1e-5 --lr_final 1e-5 --accelerator gpu --devices 1 \\\n"
+       "        --precision bf16 --strategy deepspeed_stage_2 --grad_cp 1"},
+      {"code",
+       "!cp \"{PROJECT_DIR}/checkpoint/{PROJECT_PREFIX}/rwkv-final.pth\" \"{PROJECT_DIR}/model/{FILENAME_PREFIX}.pth\""},
+  };
+}
+
+std::map<std::string, std::string> official_files() {
+  return {{"training-notebook.ipynb", notebook_json(official_cells())}};
+}
+
 std::map<std::string, std::string> with_config(const std::string& config) {
   auto files = clean_files();
   files["training-config.yaml"] = config;

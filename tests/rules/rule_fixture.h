@@ -31,6 +31,13 @@ std::map<std::string, std::string> clean_files();
 // clean_files() with training-config.yaml replaced by `config`.
 std::map<std::string, std::string> with_config(const std::string& config);
 
+// A clean request that trains with BlinkDL's official trainer (DESIGN §7): clones RWKV-LM,
+// downloads the model and a binidx dataset, runs train.py in RWKV-LM/RWKV-v5 with
+// --my_exit_tokens, and copies rwkv-final.pth into model/. No config file.
+std::vector<NbCell> official_cells();
+// {"training-notebook.ipynb": notebook_json(official_cells())}
+std::map<std::string, std::string> official_files();
+
 std::string replace_all(std::string s, const std::string& from, const std::string& to);
 // Replaces text in every cell (fails the test if nothing matched).
 std::vector<NbCell> edit_cells(std::vector<NbCell> cells, const std::string& from, const std::string& to);

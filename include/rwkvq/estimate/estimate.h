@@ -40,7 +40,9 @@ struct StageEstimate {
   int stage = 0;     // index into NotebookProgram::stages
   int cell = 0;
   Location loc;      // the training command
+  std::string trainer;  // Stage::trainer, for display ("lightning_trainer.py", "train.py (RWKV-v5)")
   std::string load_model;
+  bool from_scratch = false;  // no starting model: the trainer initialises one
   ParamEstimate params;
   TokenEstimate tokens;
   std::optional<long long> ctx_len, microbatch_size, target_batch_size, max_epochs, max_steps;

@@ -14,12 +14,18 @@ enum class CommandKind {
   InitModel,        // python init_model.py --n_layer L --n_embd D --vocab_size V OUT
   Download,         // wget / curl -o / huggingface-cli download / hf_hub_download / git lfs
   PreloadDatapath,  // python preload_datapath.py CONFIG
-  Train,            // python lightning_trainer.py fit -c CONFIG --key=value ...
+  Train,            // python lightning_trainer.py fit -c CONFIG --key=value ... (infctx trainer), or
+                    // python train.py --flag value ... in RWKV-LM/RWKV-v* (the official trainer)
   Export,           // python export_checkpoint.py CKPT OUT.pth
   Mkdir, Cd, Ls, PipInstall, Remove, Copy, Move,
   OtherPython,      // python something-else.py
-  Other
+  Other,
+  Unresolved        // a command started from Python (subprocess.run(cmd), os.system(cmd)) whose
+                    // command line rwkvq could not resolve: it may do anything
 };
+
+// Which trainer a Train command runs (read by the stage recognisers only; rules read the Stage).
+enum class Trainer { None, Infctx, Official };
 
 std::string_view to_string(CommandKind k);
 
@@ -53,7 +59,14 @@ struct Command {
   // Train/PreloadDatapath: the config (-c / first argument); Export: the checkpoint read;
   // Copy/Move: the source.
   std::string input;
-  std::vector<Override> overrides;  // Train
+  std::vector<Override> overrides;  // Train: infctx `--section.key` overrides; official: every
+                                    // `--flag value` of train.py, key without dashes ("load_model")
+  Trainer trainer = Trainer::None;  // Train
+  // Train (official): the trainer folder, relative to the RWKV-LM checkout ("RWKV-v5",
+  // "RWKV-v7/train_temp"); "" when unknown.
+  std::string trainer_dir;
+  // How the command was started when not from a shell line: "subprocess.run", "os.system" ...
+  std::string via;
 };
 
 // Recognises the simple commands of one shell line. `cwd` is the working folder before the line

@@ -62,6 +62,11 @@ struct EffectiveConfig {
   Sourced<long long> ctx_len, n_layer, n_embd, vocab_size;
   // data
   Sourced<std::string> data_path, source, source_data_dir, tokenizer;
+  // The tokens the run trains when its own settings fix them (official trainer: --my_exit_tokens,
+  // or the --my_exit epochs); tokens_how says how they were computed.
+  Sourced<long long> tokens;
+  std::string tokens_how;
+  Sourced<long long> grad_cp;  // gradient checkpointing (1 on, 0 off)
 };
 
 // `config` may be null (config missing); overrides are applied in order, later wins.

@@ -51,11 +51,25 @@ bool is_python_expression(std::string_view expr);
 // for names they may assign, which become Unknown.
 void exec_python_line(std::string_view line, PyEnv& env);
 
+// A command a Python line starts (DESIGN §7): subprocess.run/call/check_call/check_output/Popen
+// with a list (or a string and shell=True), os.system("…"). Values are those of `env`.
+struct PythonCommand {
+  std::string call;          // "subprocess.run", "os.system" ...
+  bool shell = false;        // `text` is a shell command line (os.system, shell=True)
+  Value text;                // shell: the command line (Unknown when unresolved)
+  std::vector<Value> argv;   // list form: each argument (Unknown ones say why)
+  bool argv_known = true;    // list form: false when the list itself could not be read
+  std::string why;           // ... and why
+};
+// nullopt when the line calls none of them.
+std::optional<PythonCommand> python_command(std::string_view line, const PyEnv& env);
+
 // Runs every Python line of a code cell in order (handles if/else/for/with blocks by indentation).
 struct CodeLine;
 void exec_python_cell(const std::vector<CodeLine>& lines, PyEnv& env);
 
-// The same, calling `on_shell` for every Shell, LineMagic, CellMagic and ShellCellBody line at
+// The same, calling `on_shell` for every Shell, LineMagic, CellMagic and ShellCellBody line, and
+// every Python line that starts a command (python_command), at
 // the point where it runs, with the variables of that point. `conditional` is true when the line
 // sits in a branch or loop whose execution cannot be decided statically; lines in a branch that
 // is statically not taken, or in a def/class body, are not reported. A `var = !cmd` line makes

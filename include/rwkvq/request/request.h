@@ -15,13 +15,51 @@
 
 namespace rwkvq {
 
-// One `lightning_trainer.py fit` of a notebook.
+// How the contributor writes a stage's settings, for messages and hints.
+struct SettingNames {
+  std::string load_model = "model.load_model";
+  std::string precision = "trainer.precision";
+  std::string shape = "model.n_layer/n_embd";
+  std::string data = "data.source";
+  std::string end = "trainer.max_steps";  // what ends the run
+};
+
+// One training run of a notebook, trainer-neutral (DESIGN §7): rules and estimates read these
+// fields and never ask which trainer ran. One recogniser per trainer fills it: the infctx trainer
+// (`lightning_trainer.py fit`) from its YAML and overrides, the official trainer (`train.py` in
+// RWKV-LM/RWKV-v*) from its flags and argparse defaults. Every setting carries its origin.
 struct Stage {
   int command_index = -1;    // into NotebookProgram::commands
-  std::string config_path;   // virtual absolute path of -c (empty when unknown)
+  std::string trainer;       // for messages only: "lightning_trainer.py", "train.py (RWKV-v5)"
+  std::string config_path;   // infctx: virtual absolute path of -c (empty when unknown or none)
   int config_index = -1;     // into Request::configs when the config is a file of the folder
-  EffectiveConfig config;    // YAML + overrides
+  EffectiveConfig config;    // the settings: YAML + overrides, or flags + defaults
+  SettingNames names;
+  // Every setting is known (the command line and the trainer's own defaults say all): a setting
+  // that is not set is really absent. False for an infctx run whose YAML could not be read.
+  bool settings_complete = false;
+  bool from_scratch = false;  // no starting model: the trainer initialises one of config's shape
+  // The configured shape (config.n_layer/n_embd/vocab_size) is the model's even when a model is
+  // loaded (the official trainer builds the model from its flags, then loads the weights).
+  bool shape_is_model = false;
+  std::string endless;        // non-empty: the run never stops by itself, and why
+  // Model files the run writes (virtual absolute paths, may end in a `rwkv-*.pth` pattern).
+  std::vector<std::string> outputs;
+  bool outputs_unknown = false;  // it writes model files, but where could not be resolved
+  // Files or folders the run reads its dataset from, besides config.data_path/source (official:
+  // --data_file, PREFIX.bin and PREFIX.idx for binidx). Virtual absolute paths.
+  std::vector<Sourced<std::string>> data_inputs;
+  std::string shape_unknown;  // non-empty: the blocks are not the standard ones (why): size unknown
 };
+
+// The official trainer's recogniser: the stage of a Train command whose trainer is
+// Trainer::Official, from its flags and train.py's argparse defaults (DESIGN §7). `env` holds the
+// RWKV_* environment variables set before the command (name -> value).
+Stage official_stage(const Command& train, const std::vector<std::pair<std::string, std::string>>& env);
+
+// Why the RWKV_* environment variables in `env` change the model's blocks (quantised or re-used
+// mixes, repeated layers ...), so that the standard size formula does not hold; "" when none does.
+std::string blocks_changed_by(const std::vector<std::pair<std::string, std::string>>& env);
 
 struct NotebookProgram {
   Notebook notebook;
