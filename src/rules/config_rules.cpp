@@ -175,7 +175,7 @@ class Precision : public Rule {
  public:
   std::string_view id() const override { return "config/precision"; }
   Severity default_severity() const override { return Severity::Warning; }
-  std::string_view summary() const override { return "trainer.precision is not bf16"; }
+  std::string_view summary() const override { return "trainer.precision (train.py: --precision, default fp16) is not bf16"; }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
     std::size_t from = out.size();
     RunFindings rf(out);
@@ -220,7 +220,7 @@ class Unbounded : public Rule {
   std::string_view id() const override { return "limits/unbounded"; }
   Severity default_severity() const override { return Severity::Error; }
   std::string_view summary() const override {
-    return "max_epochs -1 (or absent) and max_steps <= 0: the run never ends";
+    return "max_epochs -1 (or absent) and max_steps <= 0, or train.py without --my_exit/--my_exit_tokens: the run never ends";
   }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
     std::size_t from = out.size();

@@ -57,7 +57,7 @@ class Source : public Rule {
   Severity default_severity() const override { return Severity::Error; }
   std::string_view summary() const override {
     return "data.source is a local path, or missing with no prebuilt data_path; it must be a Hub "
-           "dataset id, a URL, or a builtin loader over downloaded files";
+           "dataset id, a URL, or a builtin loader over downloaded files; train.py's --data_file must be downloaded";
   }
   void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
     std::size_t from = out.size();

@@ -119,7 +119,8 @@ class ModelFolder : public Rule {
                              path_basename(stage_outputs.back()) + " files in " + dir +
                              "/ (--proj_dir), and no .pth reaches model/: only model/*.pth is uploaded after "
                              "the run, so the result would be lost",
-                         "copy the final model into model/ at the end of " + name + ", e.g. !cp \"" + dir +
+                         "copy the final model into model/ at the end of " + name + ", e.g. !cp \"" +
+                             (repo_relative(path_dirname(stage_outputs.back())) ? "{PROJECT_DIR}/" + dir : dir) +
                              "/rwkv-final.pth\" \"{PROJECT_DIR}/model/{FILENAME_PREFIX}.pth\" (or pass --proj_dir "
                              "pointing at model/)"));
       return;

@@ -26,6 +26,8 @@ EXPECTED = {
     "bad-export-elsewhere": (1, {"output/model-folder"}),
     "bad-json": (1, {"notebook/invalid"}),
     "bad-precision": (0, {"config/precision"}),
+    "clean-official": (0, set()),
+    "bad-official-no-model": (1, {"output/model-folder"}),
 }
 on_disk = sorted(d for d in os.listdir(EX) if os.path.isdir(os.path.join(EX, d)))
 t.check(on_disk == sorted(EXPECTED), f"examples on disk {on_disk} != examples in this test")
@@ -76,6 +78,10 @@ if f: t.check(f["file"].endswith("/training-config.yaml") and f["line"], f"data/
 f = one("bad-export-elsewhere", "output/model-folder")
 if f: t.check(f["file"].endswith("/training-notebook.ipynb") and f["cell"] == 9,
               f"output/model-folder should point at the export in cell 9: {f}")
+f = one("bad-official-no-model", "output/model-folder")
+if f:
+    t.check(f["file"].endswith("/training-notebook.ipynb") and "rwkv-*.pth" in f["message"]
+            and "checkpoint/alice-shakespeare-official/" in f["message"], f"official output/model-folder: {f}")
 f = one("bad-part-model", "model/not-provided")
 if f: t.check(f["file"].endswith("/training-notebook-part2.ipynb"), f"not-provided points at {f['file']}")
 f = one("bad-precision", "config/precision")
