@@ -143,3 +143,34 @@ TEST_CASE("unknown working folder and words", "[commands]") {
   CHECK(abs[0].output == "/repo/model/b.pth");
   CHECK(to_string(CommandKind::Train) == "train");
 }
+
+TEST_CASE("train.py in an RWKV-v* folder is the official trainer; flags become overrides", "[commands]") {
+  auto c = rec("cd /repo/RWKV-LM/RWKV-v5 && python train.py --load_model ../../model/a.pth --n_layer=24 "
+               "--my_exit_tokens 1000 --grad_cp 1");
+  REQUIRE(c.size() == 2);
+  const Command& t = c[1];
+  CHECK(t.kind == CommandKind::Train);
+  CHECK(t.trainer == Trainer::Official);
+  CHECK(t.trainer_dir == "RWKV-v5");
+  REQUIRE(t.overrides.size() == 4);
+  CHECK(t.overrides[0].key == "load_model");
+  CHECK(t.overrides[0].value == "../../model/a.pth");
+  CHECK(t.overrides[1].key == "n_layer");
+  CHECK(t.overrides[1].value == "24");
+  CHECK(rec("cd /repo/RWKV-LM/RWKV-v7/train_temp && python train.py --my_exit_tokens 5")[1].trainer_dir ==
+        "RWKV-v7/train_temp");
+  // a train.py of the contributor's own is not a trainer
+  auto own = rec("python train.py --epochs 3");
+  REQUIRE(own.size() == 1);
+  CHECK(own[0].kind == CommandKind::OtherPython);
+  CHECK(rec("python lightning_trainer.py fit -c x.yaml")[0].trainer == Trainer::Infctx);
+}
+
+TEST_CASE("merge_model.py is a copy from the model whose shape it keeps", "[commands]") {
+  auto c = rec("python3 ./merge_model.py --skip-if-exists --resize_mode reshape base.pth L32-D1024-world-init.pth out.pth",
+               "/repo/RWKV-v5");
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].kind == CommandKind::Copy);
+  CHECK(c[0].input == "/repo/RWKV-v5/L32-D1024-world-init.pth");
+  CHECK(c[0].output == "/repo/RWKV-v5/out.pth");
+}

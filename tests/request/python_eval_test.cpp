@@ -299,3 +299,29 @@ TEST_CASE("random garbage never throws or hangs", "[python_eval][shell][code_lin
   deep.push_back(std::string(500, ' ') + "Y = 1");
   CHECK_NOTHROW(run(e, deep));
 }
+
+TEST_CASE("python_command: subprocess and os.system calls", "[python_eval]") {
+  PyEnv e = env_at();
+  e.vars["D"] = Value::string("/repo/model");
+  auto l = python_command("subprocess.run([\"wget\", \"-P\", D, f\"{D}/x\"], check=True)", e);
+  REQUIRE(l);
+  CHECK(l->call == "subprocess.run");
+  CHECK(!l->shell);
+  REQUIRE(l->argv.size() == 4);
+  CHECK(l->argv[2].str == "/repo/model");
+  CHECK(l->argv[3].str == "/repo/model/x");
+  auto s = python_command("r = os.system(\"ls \" + D)", e);
+  REQUIRE(s);
+  CHECK(s->shell);
+  CHECK(s->text.str == "ls /repo/model");
+  auto sh = python_command("subprocess.check_call(f\"cd {D}\", shell=True)", e);
+  REQUIRE(sh);
+  CHECK(sh->shell);
+  CHECK(sh->text.str == "cd /repo/model");
+  auto u = python_command("subprocess.run(CMD)", e);
+  REQUIRE(u);
+  CHECK(!u->argv_known);
+  CHECK(u->why.find("CMD") != std::string::npos);
+  CHECK(!python_command("print(\"subprocess.run is not called here\")", e));
+  CHECK(!python_command("x = 1", e));
+}
