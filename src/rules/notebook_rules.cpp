@@ -48,6 +48,13 @@ class Invalid : public Rule {
                                 : "open it in Jupyter and save it again (File > Save) as an nbformat 4 notebook"));
         continue;
       }
+      if (nb.notebook.nbformat >= 1 && nb.notebook.nbformat <= 3) {
+        out.push_back(make(l, rel + " cannot be checked: " + e.message,
+                           "save it as version 4: `jupyter nbconvert --to notebook --nbformat 4 --inplace " + rel +
+                               "` (or open it in Jupyter and save it, which writes version 4), then check "
+                               "it again"));
+        continue;
+      }
       out.push_back(make(l, rel + " cannot be read as a notebook: " + e.message,
                          "save it again from Jupyter (File > Save), or fix the JSON at line " +
                              std::to_string(e.line) + (e.column > 0 ? ", column " + std::to_string(e.column) : "") +
@@ -56,6 +63,42 @@ class Invalid : public Rule {
   }
 };
 RWKVQ_REGISTER_RULE(Invalid);
+
+// The nbformat 4 schema breaches the notebook reader found (Notebook::schema): one finding per
+// kind, at its first place, with how many places share it.
+class Schema : public Rule {
+ public:
+  std::string_view id() const override { return "notebook/schema"; }
+  Severity default_severity() const override { return Severity::Warning; }
+  std::string_view summary() const override {
+    return "a version-4 notebook that breaks the nbformat 4 schema of its minor version (what Jupyter's "
+           "own validator would reject), with the JSON path";
+  }
+  void check(const Request& req, const RuleContext&, std::vector<Finding>& out) const override {
+    for (const NotebookProgram* nb : checked_notebooks(req)) {
+      const Notebook& n = nb->notebook;
+      if (n.schema.empty()) continue;
+      const int minor = n.nbformat_minor;
+      const std::string version = minor < 0 ? "4.0 (no valid nbformat_minor)"
+                                  : minor > 5 ? "4.5 (the newest rwkvq knows; it declares 4." +
+                                                    std::to_string(minor) + ")"
+                                              : "4." + std::to_string(minor);
+      for (const SchemaProblem& p : n.schema) {
+        Location l = file_loc(n.rel);
+        l.line = p.line;
+        l.column = p.column;
+        l.cell = p.cell;
+        std::string msg = n.rel + " breaks the nbformat " + version + " schema: " + p.message;
+        if (p.count > 1)
+          msg += " (" + std::to_string(p.count) + " places of this kind in the notebook; the first is shown)";
+        out.push_back(make(l, msg,
+                           p.fix + ". Jupyter's own validator (nbformat) rejects the notebook as it is, and "
+                                   "tools such as nbconvert may refuse it"));
+      }
+    }
+  }
+};
+RWKVQ_REGISTER_RULE(Schema);
 
 bool is_handle_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' || c == '#';

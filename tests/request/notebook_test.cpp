@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdlib>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -247,7 +249,10 @@ TEST_CASE("notebook: the notebook's schema is checked", "[notebook]") {
   SECTION("nbformat 3") {
     Notebook nb = parse("{\n \"nbformat\": 3,\n \"worksheets\": []\n}");
     REQUIRE(nb.error);
-    CHECK(nb.error->message == "nbformat 3 is not supported: nbformat 4 is required");
+    CHECK(nb.error->message ==
+          "it is an nbformat 3 notebook: the runner converts older notebooks to version 4 when it runs them, "
+          "but rwkvq checks only version 4");
+    CHECK(nb.nbformat == 3);
     CHECK(nb.error->line == 2);
     CHECK(nb.error->column == 14);
   }
@@ -373,6 +378,27 @@ TEST_CASE("corpus: every notebook and config parses as truth.jsonl says", "[note
     }
   }
   CHECK(invalid == expected_invalid);
+  // nbformat 4 schema breaches (notebook/schema), per kind. nbformat 5.5's own validator
+  // (nbformat.validate) accepts every version-4 notebook of the corpus (4.2: 52, 4.4: 82, 4.5: 2),
+  // so none may be found: a breach here is a false alarm of the reader.
+  std::map<std::string, int> schema_kinds_seen;
+  std::map<int, int> minors;
+  std::size_t with_breach = 0;
+  for (const Notebook& nb : nbs) {
+    if (nb.error) continue;
+    ++minors[nb.nbformat_minor];
+    if (!nb.schema.empty()) ++with_breach;
+    for (const auto& p : nb.schema) {
+      INFO(nb.rel << ": " << p.message);
+      schema_kinds_seen[p.kind] += p.count;
+    }
+  }
+  std::string minor_list, kind_list;
+  for (const auto& [m, n] : minors) minor_list += " 4." + std::to_string(m) + ": " + std::to_string(n);
+  for (const auto& [k, n] : schema_kinds_seen) kind_list += " " + k + " x" + std::to_string(n);
+  WARN("nbformat schema: " << with_breach << " notebooks with breaches;" << (kind_list.empty() ? " no breach" : kind_list)
+                           << " (minor versions:" << minor_list << ")");
+  CHECK(with_breach == 0);
   WARN("parsed " << files.size() << " notebooks (" << bytes / 1e6 << " MB, " << cells
                  << " cells) in " << secs * 1000 << " ms");
 #if defined(__SANITIZE_ADDRESS__)
@@ -395,4 +421,315 @@ TEST_CASE("corpus: every notebook and config parses as truth.jsonl says", "[note
   CHECK(training > 0);
   WARN("parsed " << yamls.size() << " configs, " << training << " training configs, "
                  << yaml_errors << " errors");
+}
+
+// ---- nbformat 4 schema (notebook/schema) ----
+namespace {
+
+using nlohmann::json;
+
+// A notebook valid for nbformat 4.<minor>, using every part of the schema that minor has:
+// kernelspec and language_info, markdown/code/raw cells with their metadata and attachments,
+// outputs of all four types, title/authors (4.2+), jupyter metadata (4.3+), execution metadata
+// (4.4+), ids (4.5).
+json valid_nb(int minor) {
+  json md = {{"cell_type", "markdown"}, {"metadata", {{"name", "intro"}, {"tags", {"a", "b"}}}},
+             {"source", {"# Title\n", "text"}}};
+  md["attachments"] = {{"img.png", {{"image/png", "iVBORw0KGgo="}, {"text/plain", {"x"}}}}};
+  json code_meta = {{"collapsed", false}, {"scrolled", "auto"}};
+  if (minor >= 3) {
+    code_meta["jupyter"] = {{"source_hidden", false}, {"outputs_hidden", true}};
+    md["metadata"]["jupyter"] = {{"source_hidden", true}};
+  }
+  if (minor >= 4) {
+    code_meta["execution"] = {{"iopub.status.busy", "2024-01-01T00:00:00.000Z"}};
+  }
+  json outputs = json::array();
+  outputs.push_back({{"name", "stdout"}, {"output_type", "stream"}, {"text", {"hello\n", "world\n"}}});
+  outputs.push_back({{"data", {{"text/plain", "1"}, {"application/json", {{"a", 1}}}}},
+                     {"execution_count", 1}, {"metadata", json::object()}, {"output_type", "execute_result"}});
+  outputs.push_back({{"data", {{"image/png", "iVBORw0KGgo="}}}, {"metadata", {{"needs_background", "light"}}},
+                     {"output_type", "display_data"}});
+  outputs.push_back({{"ename", "ValueError"}, {"evalue", "bad"}, {"output_type", "error"},
+                     {"traceback", {"line 1", "line 2"}}});
+  json code = {{"cell_type", "code"}, {"execution_count", 1}, {"metadata", code_meta},
+               {"outputs", outputs}, {"source", "x = 1\nprint(x)"}};
+  json code2 = {{"cell_type", "code"}, {"execution_count", nullptr}, {"metadata", json::object()},
+                {"outputs", json::array()}, {"source", json::array()}};
+  json raw = {{"cell_type", "raw"}, {"metadata", {{"format", "text/plain"}}}, {"source", ""}};
+  json cells = {md, code, code2, raw};
+  if (minor >= 5) {
+    int i = 0;
+    for (auto& c : cells) c["id"] = "cell-" + std::to_string(i++) + "_X";
+  }
+  json meta = {{"kernelspec", {{"display_name", "Python 3"}, {"language", "python"}, {"name", "python3"}}},
+               {"language_info", {{"codemirror_mode", {{"name", "ipython"}, {"version", 3}}},
+                                  {"file_extension", ".py"}, {"mimetype", "text/x-python"},
+                                  {"name", "python"}, {"pygments_lexer", "ipython3"}}},
+               {"orig_nbformat", 3}, {"colab", {{"provenance", json::array()}}}};
+  if (minor >= 2) {
+    meta["title"] = "A notebook";
+    meta["authors"] = {{{"name", "Alice"}}};
+  }
+  return {{"cells", cells}, {"metadata", meta}, {"nbformat", 4}, {"nbformat_minor", minor}};
+}
+
+std::map<std::string, int> schema_kinds(const Notebook& nb) {
+  std::map<std::string, int> out;
+  for (const auto& p : nb.schema) out[p.kind] += p.count;
+  return out;
+}
+
+std::string show(const std::map<std::string, int>& kinds) {
+  std::string s;
+  for (const auto& [k, n] : kinds) s += k + " x" + std::to_string(n) + "; ";
+  return s.empty() ? "(none)" : s;
+}
+
+// When RWKVQ_SCHEMA_CASES names a folder, every case notebook is written there too, with the
+// kinds rwkvq found, so that scripts/… can compare them with nbformat's own validator.
+void dump_case(const std::string& name, const std::string& text, const Notebook& nb) {
+  const char* dir = std::getenv("RWKVQ_SCHEMA_CASES");
+  if (!dir) return;
+  std::ofstream(std::string(dir) + "/" + name + ".ipynb", std::ios::binary) << text;
+  std::ofstream(std::string(dir) + "/" + name + ".kinds") << show(schema_kinds(nb)) << "\n";
+}
+
+Notebook parse_json(const json& j, const std::string& name) {
+  std::string text = j.dump(1);
+  Notebook nb = parse(text);
+  dump_case(name, text, nb);
+  return nb;
+}
+
+}  // namespace
+
+TEST_CASE("notebook schema: a valid notebook of each minor version 4.0-4.5 has no breach", "[notebook][schema]") {
+  for (int minor = 0; minor <= 5; ++minor) {
+    INFO("nbformat 4." << minor);
+    Notebook nb = parse_json(valid_nb(minor), "valid-4." + std::to_string(minor));
+    REQUIRE_FALSE(nb.error);
+    CHECK(nb.nbformat_minor == minor);
+    INFO(show(schema_kinds(nb)));
+    CHECK(nb.schema.empty());
+  }
+  // The fixture notebook really uses the version-dependent parts: each is a breach one minor earlier.
+  CHECK(schema_kinds(parse_json([] { auto j = valid_nb(4); j["nbformat_minor"] = 3; return j; }(), "execution-in-4.3")) ==
+        std::map<std::string, int>{});  // before 4.4 metadata.execution is free: no breach either
+  CHECK(schema_kinds(parse_json([] { auto j = valid_nb(5); j["nbformat_minor"] = 4; return j; }(), "ids-in-4.4")) ==
+        std::map<std::string, int>{{"cells[#].id:before-4.5", 4}});
+  CHECK(schema_kinds(parse_json([] { auto j = valid_nb(4); j["nbformat_minor"] = 5; return j; }(), "no-ids-in-4.5")) ==
+        std::map<std::string, int>{{"cells[#].id:missing", 4}});
+}
+
+TEST_CASE("notebook schema: each kind of breach is found, alone", "[notebook][schema]") {
+  struct Case {
+    std::string name;
+    int minor;
+    std::function<void(json&)> edit;
+    std::string kind;  // "" = no breach (the edit is allowed at that minor)
+    int count = 1;
+  };
+  auto cell = [](json& j, int i) -> json& { return j["cells"][static_cast<std::size_t>(i)]; };
+  auto out = [&](json& j, int k) -> json& { return cell(j, 1)["outputs"][static_cast<std::size_t>(k)]; };
+  const std::vector<Case> cases = {
+      // top level
+      {"root-no-metadata", 4, [](json& j) { j.erase("metadata"); }, "metadata:missing"},
+      {"root-metadata-array", 4, [](json& j) { j["metadata"] = json::array(); }, "metadata:type"},
+      {"root-no-minor", 0, [](json& j) { j.erase("nbformat_minor"); }, "nbformat_minor:missing"},
+      {"root-minor-string", 0, [](json& j) { j["nbformat_minor"] = "4"; }, "nbformat_minor:type"},
+      {"root-minor-negative", 0, [](json& j) { j["nbformat_minor"] = -1; }, "nbformat_minor:minimum"},
+      {"root-unknown-key", 4, [](json& j) { j["worksheets"] = json::array(); }, "worksheets:unexpected"},
+      {"kernelspec-no-display-name", 4, [](json& j) { j["metadata"]["kernelspec"].erase("display_name"); },
+       "metadata.kernelspec.display_name:missing"},
+      {"kernelspec-name-number", 4, [](json& j) { j["metadata"]["kernelspec"]["name"] = 3; },
+       "metadata.kernelspec.name:type"},
+      {"kernelspec-string", 4, [](json& j) { j["metadata"]["kernelspec"] = "python3"; }, "metadata.kernelspec:type"},
+      {"language-info-no-name", 4, [](json& j) { j["metadata"]["language_info"].erase("name"); },
+       "metadata.language_info.name:missing"},
+      {"codemirror-mode-number", 4, [](json& j) { j["metadata"]["language_info"]["codemirror_mode"] = 3; },
+       "metadata.language_info.codemirror_mode:type"},
+      {"orig-nbformat-zero", 4, [](json& j) { j["metadata"]["orig_nbformat"] = 0; }, "metadata.orig_nbformat:minimum"},
+      {"title-number-4.2", 2, [](json& j) { j["metadata"]["title"] = 1; }, "metadata.title:type"},
+      {"title-number-4.1", 1, [](json& j) { j["metadata"]["title"] = 1; }, ""},
+      {"authors-object-4.3", 3, [](json& j) { j["metadata"]["authors"] = json::object(); }, "metadata.authors:type"},
+      // cells
+      {"cell-no-metadata", 4, [&](json& j) { for (auto& c : j["cells"]) c.erase("metadata"); },
+       "cells[#].metadata:missing", 4},
+      {"cell-metadata-array", 4, [&](json& j) { cell(j, 0)["metadata"] = json::array(); }, "cells[#].metadata:type"},
+      {"cell-no-source", 4, [&](json& j) { cell(j, 3).erase("source"); }, "cells[#].source:missing"},
+      {"cell-no-cell-type", 4, [&](json& j) { cell(j, 3).erase("cell_type"); }, "cells[#].cell_type:missing"},
+      {"cell-type-heading", 4, [&](json& j) { cell(j, 0)["cell_type"] = "heading"; }, "cells[#].cell_type:value"},
+      {"cell-unknown-key", 4, [&](json& j) { cell(j, 1)["prompt_number"] = 1; }, "cells[#].prompt_number:unexpected"},
+      {"markdown-outputs", 4, [&](json& j) { cell(j, 0)["outputs"] = json::array(); }, "cells[#].outputs:unexpected"},
+      {"raw-execution-count", 4, [&](json& j) { cell(j, 3)["execution_count"] = 1; },
+       "cells[#].execution_count:unexpected"},
+      {"code-no-outputs", 4, [&](json& j) { cell(j, 2).erase("outputs"); }, "cells[#].outputs:missing"},
+      {"code-no-execution-count", 4, [&](json& j) { cell(j, 2).erase("execution_count"); },
+       "cells[#].execution_count:missing"},
+      {"execution-count-string", 4, [&](json& j) { cell(j, 1)["execution_count"] = "1"; },
+       "cells[#].execution_count:type"},
+      {"execution-count-float", 4, [&](json& j) { cell(j, 1)["execution_count"] = 1.5; },
+       "cells[#].execution_count:type"},
+      {"execution-count-negative", 4, [&](json& j) { cell(j, 1)["execution_count"] = -1; },
+       "cells[#].execution_count:minimum"},
+      {"code-attachments", 4, [&](json& j) { cell(j, 1)["attachments"] = json::object(); },
+       "cells[#].attachments:unexpected"},
+      {"markdown-attachments-4.0", 0, [&](json& j) { cell(j, 0)["attachments"] = json::object(); }, ""},
+      {"attachments-array", 4, [&](json& j) { cell(j, 0)["attachments"] = json::array(); },
+       "cells[#].attachments:type"},
+      {"attachment-string", 4, [&](json& j) { cell(j, 0)["attachments"]["img.png"] = "x"; },
+       "cells[#].attachments[@a]:type"},
+      {"attachment-value-number", 4, [&](json& j) { cell(j, 0)["attachments"]["img.png"]["image/png"] = 1; },
+       "cells[#].attachments[@a][@m]:type"},
+      // cell metadata
+      {"name-empty", 4, [&](json& j) { cell(j, 0)["metadata"]["name"] = ""; }, "cells[#].metadata.name:pattern"},
+      {"name-number", 4, [&](json& j) { cell(j, 0)["metadata"]["name"] = 1; }, "cells[#].metadata.name:type"},
+      {"tags-comma", 4, [&](json& j) { cell(j, 0)["metadata"]["tags"] = {"a,b"}; },
+       "cells[#].metadata.tags[*]:pattern"},
+      {"tags-duplicate", 4, [&](json& j) { cell(j, 0)["metadata"]["tags"] = {"a", "a"}; },
+       "cells[#].metadata.tags[*]:duplicate"},
+      {"tags-string", 4, [&](json& j) { cell(j, 0)["metadata"]["tags"] = "a"; }, "cells[#].metadata.tags:type"},
+      {"tags-number-item", 4, [&](json& j) { cell(j, 0)["metadata"]["tags"] = {1}; },
+       "cells[#].metadata.tags[*]:type"},
+      {"collapsed-string", 4, [&](json& j) { cell(j, 1)["metadata"]["collapsed"] = "yes"; },
+       "cells[#].metadata.collapsed:type"},
+      {"collapsed-string-markdown", 4, [&](json& j) { cell(j, 0)["metadata"]["collapsed"] = "yes"; }, ""},
+      {"scrolled-maybe", 4, [&](json& j) { cell(j, 1)["metadata"]["scrolled"] = "maybe"; },
+       "cells[#].metadata.scrolled:value"},
+      {"raw-format-number", 4, [&](json& j) { cell(j, 3)["metadata"]["format"] = 1; },
+       "cells[#].metadata.format:type"},
+      {"code-format-number", 4, [&](json& j) { cell(j, 1)["metadata"]["format"] = 1; }, ""},
+      {"jupyter-string-4.3", 3, [&](json& j) { cell(j, 0)["metadata"]["jupyter"] = "x"; },
+       "cells[#].metadata.jupyter:type"},
+      {"jupyter-string-4.2", 2, [&](json& j) { cell(j, 0)["metadata"]["jupyter"] = "x"; }, ""},
+      {"execution-string-4.4", 4, [&](json& j) { cell(j, 1)["metadata"]["execution"] = "x"; },
+       "cells[#].metadata.execution:type"},
+      {"execution-string-4.3", 3, [&](json& j) { cell(j, 1)["metadata"]["execution"] = "x"; }, ""},
+      {"source-hidden-string-4.5", 5, [&](json& j) { cell(j, 1)["metadata"]["jupyter"]["source_hidden"] = "x"; },
+       "cells[#].metadata.jupyter.source_hidden:type"},
+      {"source-hidden-string-4.4", 4, [&](json& j) { cell(j, 1)["metadata"]["jupyter"]["source_hidden"] = "x"; },
+       ""},
+      {"execution-value-number", 4, [&](json& j) { cell(j, 1)["metadata"]["execution"]["x"] = 1; },
+       "cells[#].metadata.execution[@k]:type"},
+      // outputs
+      {"outputs-object", 4, [&](json& j) { cell(j, 1)["outputs"] = json::object(); }, "cells[#].outputs:type"},
+      {"output-string", 4, [&](json& j) { cell(j, 1)["outputs"].push_back("x"); }, "cells[#].outputs[#]:type"},
+      {"output-no-type", 4, [&](json& j) { out(j, 0).erase("output_type"); }, "cells[#].outputs[#].output_type:missing"},
+      {"output-type-pyout", 4, [&](json& j) { out(j, 1)["output_type"] = "pyout"; },
+       "cells[#].outputs[#].output_type:value"},
+      {"stream-no-text", 4, [&](json& j) { out(j, 0).erase("text"); }, "cells[#].outputs[#].text:missing"},
+      {"stream-with-data", 4, [&](json& j) { out(j, 0)["data"] = json::object(); }, "cells[#].outputs[#].data:unexpected"},
+      {"stream-text-number", 4, [&](json& j) { out(j, 0)["text"] = 1; }, "cells[#].outputs[#].text:type"},
+      {"stream-text-item-null", 4, [&](json& j) { out(j, 0)["text"] = {"a", nullptr}; },
+       "cells[#].outputs[#].text[*]:type"},
+      {"result-no-execution-count", 4, [&](json& j) { out(j, 1).erase("execution_count"); },
+       "cells[#].outputs[#].execution_count:missing"},
+      {"display-with-execution-count", 4, [&](json& j) { out(j, 2)["execution_count"] = 1; },
+       "cells[#].outputs[#].execution_count:unexpected"},
+      {"output-unknown-key", 4, [&](json& j) { out(j, 2)["transient"] = json::object(); },
+       "cells[#].outputs[#].transient:unexpected"},
+      {"output-metadata-array", 4, [&](json& j) { out(j, 2)["metadata"] = json::array(); },
+       "cells[#].outputs[#].metadata:type"},
+      {"error-traceback-string", 4, [&](json& j) { out(j, 3)["traceback"] = "x"; },
+       "cells[#].outputs[#].traceback:type"},
+      {"error-evalue-null", 4, [&](json& j) { out(j, 3)["evalue"] = nullptr; }, "cells[#].outputs[#].evalue:type"},
+      {"data-text-number", 4, [&](json& j) { out(j, 1)["data"]["text/plain"] = 1; },
+       "cells[#].outputs[#].data[@m]:type"},
+      {"data-json-string", 1, [&](json& j) { out(j, 1)["data"]["application/json"] = "x"; }, ""},
+      {"data-any-key", 1, [&](json& j) { out(j, 1)["data"]["not a mime"] = "x"; }, ""},
+      {"data-vnd-json-object-4.4", 4, [&](json& j) { out(j, 1)["data"]["application/vnd.x+json"] = {{"a", 1}}; }, ""},
+      // 4.5 cell ids
+      {"id-missing", 5, [&](json& j) { cell(j, 2).erase("id"); }, "cells[#].id:missing"},
+      {"id-pattern", 5, [&](json& j) { cell(j, 2)["id"] = "a b"; }, "cells[#].id:pattern"},
+      {"id-too-long", 5, [&](json& j) { cell(j, 2)["id"] = std::string(65, 'a'); }, "cells[#].id:length"},
+      {"id-empty", 5, [&](json& j) { cell(j, 2)["id"] = ""; }, "cells[#].id:length"},
+      {"id-number", 5, [&](json& j) { cell(j, 2)["id"] = 7; }, "cells[#].id:type"},
+      {"id-duplicate", 5, [&](json& j) { cell(j, 3)["id"] = cell(j, 0)["id"]; }, "cells[#].id:duplicate"},
+      {"id-in-4.4", 4, [&](json& j) { cell(j, 2)["id"] = "abc"; }, "cells[#].id:before-4.5"},
+      // a minor newer than 4.5: judged as 4.5 with unknown keys allowed, as nbformat does
+      {"minor-6-unknown-key", 6, [&](json& j) { cell(j, 1)["future"] = 1; j["future"] = 1; }, ""},
+      {"minor-6-no-metadata", 6, [&](json& j) { cell(j, 1).erase("metadata"); }, "cells[#].metadata:missing"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    json j = valid_nb(std::min(c.minor, 5));
+    j["nbformat_minor"] = c.minor;
+    c.edit(j);
+    Notebook nb = parse_json(j, c.name);
+    REQUIRE_FALSE(nb.error);
+    std::map<std::string, int> want;
+    if (!c.kind.empty()) want[c.kind] = c.count;
+    INFO("found: " << show(schema_kinds(nb)));
+    CHECK(schema_kinds(nb) == want);
+  }
+}
+
+TEST_CASE("notebook schema: path, position and count of a repeated breach", "[notebook][schema]") {
+  // Line numbers in the comments are the file's lines.
+  const std::string text = R"JSON({
+ "cells": [
+  {
+   "cell_type": "markdown",
+   "source": "# a"
+  },
+  {"cell_type": "markdown", "metadata": {}, "source": "b"},
+  {"cell_type": "code", "source": "", "outputs": [], "execution_count": null},
+  {"cell_type": "code", "metadata": {}, "source": "", "execution_count": "3",
+   "outputs": [{"output_type": "stream", "name": "stdout"}]}
+ ],
+ "metadata": {},
+ "nbformat": 4,
+ "nbformat_minor": 4
+}
+)JSON";
+  Notebook nb = parse(text);
+  REQUIRE_FALSE(nb.error);
+  std::map<std::string, const SchemaProblem*> by;
+  for (const auto& p : nb.schema) by[p.kind] = &p;
+  INFO(show(schema_kinds(nb)));
+  REQUIRE(by.size() == 3);
+  const SchemaProblem* meta = by["cells[#].metadata:missing"];
+  REQUIRE(meta);
+  CHECK(meta->count == 2);
+  CHECK(meta->path == "cells[0].metadata");
+  CHECK(meta->cell == 1);
+  CHECK(meta->line == 3);  // the cell object's '{'
+  CHECK(meta->column == 3);
+  CHECK(meta->message.rfind("cells[0].metadata is missing", 0) == 0);
+  CHECK_FALSE(meta->fix.empty());
+  const SchemaProblem* ec = by["cells[#].execution_count:type"];
+  REQUIRE(ec);
+  CHECK(ec->path == "cells[3].execution_count");
+  CHECK(ec->cell == 4);
+  CHECK(ec->line == 9);
+  CHECK(ec->column == 74);  // the value "3"
+  CHECK(ec->count == 1);
+  const SchemaProblem* text_missing = by["cells[#].outputs[#].text:missing"];
+  REQUIRE(text_missing);
+  CHECK(text_missing->path == "cells[3].outputs[0].text");
+  CHECK(text_missing->line == 10);
+  CHECK(text_missing->column == 16);
+}
+
+TEST_CASE("notebook schema: not judged when the notebook is unreadable or not version 4", "[notebook][schema]") {
+  CHECK(parse("{\"nbformat\": 3, \"worksheets\": [], \"x\": 1}").schema.empty());
+  CHECK(parse("{\"nbformat\": 4, \"cells\": 1}").schema.empty());
+  CHECK(parse("{\"nbformat\": 4, \"cells\": [").schema.empty());
+}
+
+TEST_CASE("notebook schema: many kinds stay bounded", "[notebook][schema]") {
+  json j = valid_nb(4);
+  for (int i = 0; i < 300; ++i) j["cells"][1]["k" + std::to_string(i)] = i;  // 300 unknown keys
+  Notebook nb = parse(j.dump());
+  REQUIRE_FALSE(nb.error);
+  // At most 100 kinds are kept (a kind judged only at the end, like a 4.5 notebook's missing ids,
+  // takes a place too); the rest are counted in one "other" problem.
+  CHECK(nb.schema.size() <= 101);
+  CHECK(nb.schema.size() >= 99);
+  CHECK(nb.schema.back().kind == "other");
+  CHECK(nb.schema.back().count >= 200);
+  int total = 0;
+  for (const auto& p : nb.schema) total += p.count;
+  CHECK(total == 300);
 }

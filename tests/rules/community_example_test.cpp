@@ -52,7 +52,7 @@ TEST_CASE("no rule throws on any corpus folder", "[rules][corpus]") {
     WARN("corpus not found, skipped: " << corpus);
     return;
   }
-  std::size_t folders = 0;
+  std::size_t folders = 0, schema = 0;
   for (const auto& e : std::filesystem::directory_iterator(corpus)) {
     if (!e.is_directory()) continue;
     INFO(e.path());
@@ -62,8 +62,15 @@ TEST_CASE("no rule throws on any corpus folder", "[rules][corpus]") {
     for (const auto& x : f) {
       CHECK(!x.message.empty());
       CHECK(!x.hint.empty());
+      if (x.rule == "notebook/schema") {
+        ++schema;
+        INFO(x.message);
+        // Every corpus notebook passes nbformat's own validator: no notebook/schema finding.
+        CHECK(x.rule != "notebook/schema");
+      }
     }
     ++folders;
   }
   CHECK(folders > 100);
+  WARN("notebook/schema: " << schema << " findings on " << folders << " corpus folders");
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "rules/rule_fixture.h"
 
 using namespace rwkvq;
@@ -116,4 +118,62 @@ TEST_CASE("notebook/discord-handle: a huge markdown line is handled quickly", "[
   CHECK(f.empty());  // "Discord: aaaa…" names a (long) handle
   cells[0].source = "# Big\n\nSome text about discord " + std::string(200000, ' ') + "x\n";
   CHECK(run_rule("notebook/discord-handle", {}, cells).size() == 1);
+}
+
+TEST_CASE("notebook/schema: a clean notebook has no finding", "[rules][notebook]") {
+  CHECK(run_rule("notebook/schema", clean_files()).empty());
+}
+
+TEST_CASE("notebook/schema: one finding per kind, with the JSON path, position and count", "[rules][notebook]") {
+  auto files = clean_files();
+  std::string& nb = files["training-notebook.ipynb"];
+  // Every cell loses its metadata.
+  auto j = nlohmann::json::parse(nb);
+  for (auto& c : j["cells"]) c.erase("metadata");
+  nb = j.dump(1);
+  auto f = run_rule("notebook/schema", files);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::Warning);
+  CHECK(f[0].loc.file == "training-notebook.ipynb");
+  CHECK(f[0].loc.cell == 1);
+  CHECK(f[0].loc.line > 0);
+  CHECK(f[0].loc.column > 0);
+  CHECK(f[0].message.find("nbformat 4.5 schema: cells[0].metadata is missing") != std::string::npos);
+  CHECK(f[0].message.find(std::to_string(clean_cells().size()) + " places of this kind") != std::string::npos);
+  CHECK(f[0].hint.find("\"metadata\": {}") != std::string::npos);
+
+  nb = replace_all(nb, "\"execution_count\": null", "\"execution_count\": \"1\"");
+  f = run_rule("notebook/schema", files);
+  REQUIRE(f.size() == 2);
+  CHECK(mentions(f, "cells[1].execution_count must be an integer >= 0 or null, not a string"));
+}
+
+TEST_CASE("notebook/schema: an nbformat 4.4 notebook with cell ids", "[rules][notebook]") {
+  auto files = clean_files();
+  std::string& nb = files["training-notebook.ipynb"];
+  nb = replace_all(nb, "\"nbformat_minor\": 5", "\"nbformat_minor\": 4");
+  auto f = run_rule("notebook/schema", files);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].message.find(std::to_string(clean_cells().size()) + " places of this kind") != std::string::npos);
+  CHECK(f[0].message.find("nbformat 4.4 schema: cells[0].id is not allowed: cell ids came with nbformat 4.5") !=
+        std::string::npos);
+  CHECK(f[0].hint.find("nbformat_minor to 5") != std::string::npos);
+}
+
+TEST_CASE("notebook/schema: an unreadable notebook is left to notebook/invalid", "[rules][notebook]") {
+  CHECK(run_rule("notebook/schema", {{"training-notebook.ipynb", "{\"nbformat\": 4, \"cells\": 3}"}}).empty());
+}
+
+TEST_CASE("notebook/invalid: an nbformat 3 notebook says how to save it as version 4", "[rules][notebook]") {
+  auto f = run_rule("notebook/invalid", {{"training-notebook.ipynb", "{\"nbformat\": 3, \"nbformat_minor\": 0, "
+                                                                     "\"worksheets\": [], \"metadata\": {}}"}});
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].message.find("nbformat 3 notebook: the runner converts older notebooks to version 4") != std::string::npos);
+  CHECK(f[0].message.find("rwkvq checks only version 4") != std::string::npos);
+  CHECK(f[0].hint.find("jupyter nbconvert --to notebook --nbformat 4 --inplace training-notebook.ipynb") !=
+        std::string::npos);
+  // Version 5 is not "older": no conversion advice.
+  f = run_rule("notebook/invalid", {{"training-notebook.ipynb", "{\"nbformat\": 5, \"cells\": []}"}});
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].hint.find("nbconvert") == std::string::npos);
 }

@@ -23,9 +23,11 @@ std::string notebook_json(const std::vector<NbCell>& cells) {
   nb["nbformat_minor"] = 5;
   nb["metadata"] = nlohmann::json::object();
   nb["cells"] = nlohmann::json::array();
+  int index = 0;
   for (const NbCell& c : cells) {
     nlohmann::json cell;
     cell["cell_type"] = c.type;
+    cell["id"] = "cell-" + std::to_string(++index);  // nbformat 4.5: every cell has an id
     cell["metadata"] = nlohmann::json::object();
     nlohmann::json src = nlohmann::json::array();
     std::size_t start = 0;

@@ -29,14 +29,33 @@ struct ParseError {
   std::string message;
 };
 
+// One kind of breach of the nbformat 4 JSON schema of the notebook's minor version (4.0-4.5),
+// found in the reader's single pass (notebook/schema reports them). Every place of the same kind
+// counts into one problem; the first place is the one described.
+struct SchemaProblem {
+  std::string kind;     // the schema place and what is wrong: "cells[#].metadata:missing"
+  std::string path;     // JSON path of the first place: "cells[3].metadata"
+  int line = 0;         // of the first place in the file, 1-based
+  int column = 0;
+  int cell = 0;         // 1-based cell number of the first place; 0 = not inside a cell
+  std::string message;  // the first place, in words ("cells[3].metadata is missing: ...")
+  std::string fix;      // how to repair it
+  int count = 0;        // places of this kind in the notebook
+};
+
 struct Notebook {
   std::string rel;                  // file relative to the request folder
   std::optional<ParseError> error;  // not JSON / not nbformat 4 / malformed cells
   int nbformat = 0;
+  int nbformat_minor = -1;          // -1: missing or not an integer
   std::vector<Cell> cells;          // what could be read (empty when the JSON is broken)
+  // Breaches of the nbformat 4.<minor> schema (a missing or invalid nbformat_minor is judged as
+  // 4.0, a minor above 5 as 4.5 with unknown keys allowed, as nbformat's own validator does).
+  // Filled only for nbformat 4 notebooks without `error`.
+  std::vector<SchemaProblem> schema;
 };
 
-// Parses bytes of an .ipynb. Accepts a UTF-8 BOM and CRLF; `source` as a list of strings or one
+// Parses bytes of an .ipynb (and checks it against the nbformat 4 schema in the same pass). Accepts a UTF-8 BOM and CRLF; `source` as a list of strings or one
 // string. Never throws; problems go to Notebook::error. Iterative (no recursion), so deeply
 // nested input cannot overflow the stack.
 Notebook parse_notebook(std::string rel, std::string_view bytes);
