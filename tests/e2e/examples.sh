@@ -28,6 +28,7 @@ EXPECTED = {
     "bad-precision": (0, {"config/precision"}),
     "clean-official": (0, set()),
     "bad-official-no-model": (1, {"output/model-folder"}),
+    "bad-schema": (0, {"notebook/schema"}),
 }
 on_disk = sorted(d for d in os.listdir(EX) if os.path.isdir(os.path.join(EX, d)))
 t.check(on_disk == sorted(EXPECTED), f"examples on disk {on_disk} != examples in this test")
@@ -86,6 +87,18 @@ f = one("bad-part-model", "model/not-provided")
 if f: t.check(f["file"].endswith("/training-notebook-part2.ipynb"), f"not-provided points at {f['file']}")
 f = one("bad-precision", "config/precision")
 if f: t.check(f["severity"] == "warning", f"config/precision is {f['severity']}")
+# bad-schema: one warning per kind of breach (duplicate id, 6 code cells without metadata, a string
+# execution_count), each with its JSON path and position in the file.
+fs = where(reqs.get("bad-schema", {"findings": []}), "notebook/schema")
+t.check(len(fs) == 3, f"bad-schema: {len(fs)} notebook/schema findings, expected 3")
+for f in fs:
+    t.check(f["severity"] == "warning" and f["line"] and f["column"] and f["cell"],
+            f"bad-schema: finding without warning severity or position: {f}")
+t.check(any("cells[2].metadata is missing" in f["message"] and "6 places" in f["message"] for f in fs),
+        "bad-schema: the missing metadata is not one finding counting 6 places")
+t.check(any("cells[1].id repeats the id of cells[0]" in f["message"] for f in fs), "bad-schema: no duplicate id")
+t.check(any("cells[2].execution_count must be an integer" in f["message"] for f in fs),
+        "bad-schema: no execution_count type")
 
 # --strict: the warning fails the request.
 rc, doc, err, _ = t.json_report(["validate", "--strict", f"{EX}/bad-precision"], "strict")
