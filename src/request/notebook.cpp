@@ -973,8 +973,9 @@ class Scanner {
       return;
     }
     if (out_type_ == OutType::Unknown) return;
-    const std::string type(types[static_cast<int>(out_type_)]);
     const std::uint16_t req = out_required(out_type_);
+    if (out_keys_ == req) return;  // the usual case: nothing to build
+    const std::string type(types[static_cast<int>(out_type_)]);
     for (std::size_t i = 0; i < std::size(kOutKeyNames); ++i) {
       const std::uint16_t bit = static_cast<std::uint16_t>(1u << i);
       std::string tmpl = "cells[#].outputs[#]." + std::string(kOutKeyNames[i]);
