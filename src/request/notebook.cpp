@@ -799,6 +799,7 @@ class Scanner {
   // Content of a checked number.
   void schema_number(Role role, std::string_view num, At at) {
     const Expect e = role == Role::Leaf ? expect_ : container_expect(role);
+    if (role == Role::NbFormatMinor) saw_minor_ = true;
     const bool integral = num.find_first_of(".eE") == std::string_view::npos;
     const bool negative = !num.empty() && num[0] == '-' && num.find_first_not_of("-0") != std::string_view::npos;
     const bool zero = num.find_first_not_of("-0") == std::string_view::npos;
@@ -808,7 +809,6 @@ class Scanner {
       return;
     }
     if (role == Role::NbFormatMinor) {
-      saw_minor_ = true;
       if (negative) {
         breach_at(e.tmpl, "minimum", e.cond, at, "must be >= 0, not " + std::string(num.substr(0, 24)),
                   "set it to the notebook's minor version (4 or 5)");

@@ -538,6 +538,7 @@ TEST_CASE("notebook schema: each kind of breach is found, alone", "[notebook][sc
       {"root-metadata-array", 4, [](json& j) { j["metadata"] = json::array(); }, "metadata:type"},
       {"root-no-minor", 0, [](json& j) { j.erase("nbformat_minor"); }, "nbformat_minor:missing"},
       {"root-minor-string", 0, [](json& j) { j["nbformat_minor"] = "4"; }, "nbformat_minor:type"},
+      {"root-minor-float", 0, [](json& j) { j["nbformat_minor"] = 4.0; }, "nbformat_minor:type"},
       {"root-minor-negative", 0, [](json& j) { j["nbformat_minor"] = -1; }, "nbformat_minor:minimum"},
       {"root-unknown-key", 4, [](json& j) { j["worksheets"] = json::array(); }, "worksheets:unexpected"},
       {"kernelspec-no-display-name", 4, [](json& j) { j["metadata"]["kernelspec"].erase("display_name"); },
