@@ -115,7 +115,7 @@ void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
     if (!args->target.empty()) opt.target = args->target;
     if (!args->tokens.empty()) opt.tokens = parse_count(args->tokens, "--tokens");
     if (!args->params.empty()) opt.params = parse_count(args->params, "--params");
-    Request req = load_request(args->dir);
+    Request req = load_request(args->dir, load_limits(settings.limits));
     RequestEstimate est = estimate_request(req, settings, opt);
     if (args->format == "json") std::cout << estimate_json(req, est) << "\n";
     else print_text(req, est, settings);

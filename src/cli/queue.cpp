@@ -132,7 +132,7 @@ int run_add(const QueueOptions& o, const GlobalOptions& g) {
     throw UsageError(o.dir + ": " + (std::filesystem::exists(o.dir, ec) ? "not a folder" : "no such folder"));
   auto store = store_of(o);
 
-  Request req = load_request(o.dir);
+  Request req = load_request(o.dir, load_limits(settings.limits));
   EstimateOptions eo;
   if (!o.target.empty()) eo.target = o.target;
   const RequestEstimate estimate = estimate_request(req, settings, eo);

@@ -158,7 +158,7 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
       continue;
     }
     try {
-      Request req = load_request(dir);
+      Request req = load_request(dir, load_limits(settings.limits));
       EstimateOptions eo;
       eo.target = target;
       RequestEstimate estimate = estimate_request(req, settings, eo);

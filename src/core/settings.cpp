@@ -56,7 +56,8 @@ class Loader {
       else if (key == "gpus") gpus(v);
       else if (key == "targets") targets(v);
       else if (key == "priority") priority(v);
-      else unknown(kv.first, key, {"rules", "limits", "gpus", "targets", "priority"});
+      else if (key == "content") content(v);
+      else unknown(kv.first, key, {"rules", "limits", "gpus", "targets", "priority", "content"});
     }
   }
 
@@ -179,6 +180,23 @@ class Loader {
     }
   }
 
+  // content: {words: [..]}: words and phrases added to the content/policy list
+  void content(const YAML::Node& v) {
+    if (v.IsNull()) return;
+    need_map(v, "content");
+    for (const auto& kv : v) {
+      const std::string k = key_of(kv.first);
+      const YAML::Node& x = kv.second;
+      if (k != "words") unknown(kv.first, k, {"words"});
+      if (x.IsNull()) continue;
+      if (!x.IsSequence()) fail(x, "'content.words' must be a list of words or phrases");
+      for (const auto& w : x) {
+        if (!w.IsScalar() || w.as<std::string>().empty()) fail(w, "'content.words' entries are non-empty strings");
+        s_.content_words.push_back(w.as<std::string>());
+      }
+    }
+  }
+
   void limits(const YAML::Node& v) {
     if (v.IsNull()) return;
     need_map(v, "limits");
@@ -199,10 +217,15 @@ class Loader {
       else if (k == "offload_slowdown") l.offload_slowdown = positive(x, w);
       else if (k == "activation_bytes") l.activation_bytes = non_negative(x, w);
       else if (k == "overhead_gib") l.overhead_gib = non_negative(x, w);
+      else if (k == "max_read_bytes") l.max_read_bytes = bytes(x, w);
+      else if (k == "max_cells") l.max_cells = static_cast<long long>(positive(x, w));
+      else if (k == "max_code_lines") l.max_code_lines = static_cast<long long>(positive(x, w));
+      else if (k == "time_budget_seconds") l.time_budget_seconds = positive(x, w);
       else
         unknown(kv.first, k, {"max_params", "stage3_params", "max_hours", "max_file_bytes", "max_text_bytes",
                               "utilisation", "stage3_slowdown", "offload_slowdown", "activation_bytes",
-                              "overhead_gib"});
+                              "overhead_gib", "max_read_bytes", "max_cells", "max_code_lines",
+                              "time_budget_seconds"});
     }
   }
 

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "rwkvq/request/code_lines.h"
+#include "rwkvq/request/python_tokens.h"
 #include "rwkvq/request/vpath.h"
 #include "rwkvq/util/strings.h"
 
@@ -147,13 +148,7 @@ constexpr int kMaxDepth = 64;
 
 // ---------------------------------------------------------------- tokens
 
-struct Tok {
-  enum T { Name, Num, Str, Op, End } t = End;
-  std::string s;  // Name/Op: the text; Num: the literal; Str: decoded body (raw body for f)
-  bool fstr = false;
-  bool raw = false;
-  bool bytes = false;
-};
+using Tok = PyToken;
 
 struct ParseFail {
   std::string why;
@@ -1484,6 +1479,28 @@ Value eval_expr(std::string_view expr, const PyEnv& env) {
   }
 }
 
+std::optional<std::vector<PyToken>> tokenize_python(std::string_view src, std::string* why) {
+  try {
+    return tokenize(src);
+  } catch (const ParseFail& f) {
+    if (why) *why = f.why;
+  } catch (const std::exception& e) {
+    if (why) *why = e.what();
+  }
+  return std::nullopt;
+}
+
+Value eval_python_tokens(std::vector<PyToken> toks, const PyEnv& env) {
+  if (toks.empty() || toks.back().t != Tok::End) toks.push_back(Tok{Tok::End, ""});
+  try {
+    return to_value(eval_tokens(toks, env, 0));
+  } catch (const ParseFail& f) {
+    return Value::unknown("cannot evaluate: " + f.why);
+  } catch (const std::exception& e) {
+    return Value::unknown(std::string("cannot evaluate: ") + e.what());
+  }
+}
+
 bool is_python_expression(std::string_view expr) {
   try {
     auto toks = tokenize(expr);
@@ -1801,8 +1818,9 @@ bool values_equal(const Value& a, const Value& b) {
 
 class BlockRunner {
  public:
-  BlockRunner(const std::vector<CodeLine>& lines, const ShellLineHandler* on_shell)
-      : lines_(lines), on_shell_(on_shell) {}
+  BlockRunner(const std::vector<CodeLine>& lines, const ShellLineHandler* on_shell,
+              const PythonLineHandler* on_python = nullptr)
+      : lines_(lines), on_shell_(on_shell), on_python_(on_python) {}
 
   void run(std::size_t begin, std::size_t end, PyEnv& env, bool conditional, int depth) {
     std::size_t i = begin;
@@ -1817,6 +1835,7 @@ class BlockRunner {
         ++i;
         continue;
       }
+      if (on_python_ && *on_python_) (*on_python_)(l, env, conditional);
       std::string kw = first_word(l.text);
       if (!compound_keywords().count(kw) || header_colon(l.text) == std::string_view::npos) {
         // a command started from Python (subprocess.run, os.system) is reported like a `!` line
@@ -1878,9 +1897,12 @@ class BlockRunner {
 
   void run_body_silent(std::size_t b, std::size_t e, PyEnv& env, int depth) {
     const ShellLineHandler* saved = on_shell_;
+    const PythonLineHandler* saved_py = on_python_;
     on_shell_ = nullptr;
+    on_python_ = nullptr;
     run(b, e, env, true, depth + 1);
     on_shell_ = saved;
+    on_python_ = saved_py;
   }
 
   // One-line body after the header's colon ("if x: y = 1").
@@ -2129,6 +2151,7 @@ class BlockRunner {
 
   const std::vector<CodeLine>& lines_;
   const ShellLineHandler* on_shell_;
+  const PythonLineHandler* on_python_;
 };
 
 }  // namespace
@@ -2224,6 +2247,16 @@ void exec_python_cell(const std::vector<CodeLine>& lines, PyEnv& env,
                       const ShellLineHandler& on_shell) {
   try {
     BlockRunner r(lines, &on_shell);
+    r.run(0, lines.size(), env, false, 0);
+  } catch (const std::exception&) {
+    // never escapes: the environment keeps what was evaluated so far
+  }
+}
+
+void exec_python_cell(const std::vector<CodeLine>& lines, PyEnv& env,
+                      const ShellLineHandler& on_shell, const PythonLineHandler& on_python) {
+  try {
+    BlockRunner r(lines, &on_shell, &on_python);
     r.run(0, lines.size(), env, false, 0);
   } catch (const std::exception&) {
     // never escapes: the environment keeps what was evaluated so far

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
+#include <set>
 #include <system_error>
 
 #include "rwkvq/request/shell.h"
@@ -23,7 +25,6 @@ const ConfigFile* Request::config(std::string_view rel) const {
 
 namespace {
 
-constexpr std::uint64_t kMaxNotebookBytes = 64ull << 20;
 constexpr std::uint64_t kMaxConfigBytes = 8ull << 20;
 
 bool lexists(const fs::path& p) {
@@ -84,6 +85,9 @@ struct Runner {
   const std::string& notebook_dir;
   NotebookProgram& prog;
   std::optional<std::string> cell_shell_cwd;  // a shell cell's cwd across its lines
+  VetBuilder& vet;
+  int cell_shell = 0;                         // the vetting shell number of the current cell
+  std::set<std::pair<int, int>> seen;         // (cell, cell line) of the lines that ran
 
   void add(std::vector<Command> cmds, bool conditional) {
     for (Command& c : cmds) {
@@ -103,16 +107,22 @@ struct Runner {
     loc.column = l.file_column;
     loc.cell = l.cell;
     loc.cell_line = l.cell_line;
+    seen.emplace(l.cell, l.cell_line);
     switch (l.kind) {
       case LineKind::Shell: {
         // each `!` line is its own shell, started in the kernel's working folder
         std::string cwd = env.current_dir();
-        shell_line(ipython_substitute_marked(l.text, env), cwd, loc, conditional);
+        std::string text = ipython_substitute_marked(l.text, env);
+        vet.bang_fields(l, env, conditional, true);
+        vet.shell_line(text, loc, ShellOrigin::Bang, "", cwd, conditional, true, vet.new_shell());
+        shell_line(text, cwd, loc, conditional);
         break;
       }
       case LineKind::ShellCellBody: {
         // a %%bash cell: one shell for the whole cell; IPython does not expand {} in it
         if (!cell_shell_cwd) cell_shell_cwd = env.current_dir();
+        if (cell_shell == 0) cell_shell = vet.new_shell();
+        vet.shell_line(l.text, loc, ShellOrigin::CellBody, "", *cell_shell_cwd, conditional, true, cell_shell);
         shell_line(l.text, *cell_shell_cwd, loc, conditional);
         break;
       }
@@ -154,10 +164,14 @@ struct Runner {
         } else if (name == "pip" || name == "conda") {
           std::string c = name + " " + arg;
           std::string cwd = env.current_dir();
-          shell_line(ipython_substitute_marked(c, env), cwd, loc, conditional);
+          std::string text = ipython_substitute_marked(c, env);
+          vet.shell_line(text, loc, ShellOrigin::Magic, "%" + name, cwd, conditional, true, vet.new_shell());
+          shell_line(text, cwd, loc, conditional);
         } else if (name == "system" || name == "sx") {
           std::string cwd = env.current_dir();
-          shell_line(ipython_substitute_marked(arg, env), cwd, loc, conditional);
+          std::string text = ipython_substitute_marked(arg, env);
+          vet.shell_line(text, loc, ShellOrigin::Magic, "%" + name, cwd, conditional, true, vet.new_shell());
+          shell_line(text, cwd, loc, conditional);
         }
         break;
       }
@@ -203,17 +217,86 @@ struct Runner {
   }
 };
 
-void run_notebook(NotebookProgram& prog, const std::string& notebook_dir) {
+// Deepest Python block nesting of a cell, by indentation.
+int block_depth(const std::vector<CodeLine>& lines) {
+  std::vector<int> stack;
+  int deepest = 0;
+  for (const CodeLine& l : lines) {
+    if (l.kind != LineKind::Python) continue;
+    while (!stack.empty() && stack.back() >= l.indent) stack.pop_back();
+    stack.push_back(l.indent);
+    deepest = std::max(deepest, static_cast<int>(stack.size()) - 1);
+  }
+  return deepest;
+}
+
+using Clock = std::chrono::steady_clock;
+
+void run_notebook(NotebookProgram& prog, const std::string& notebook_dir, const LoadLimits& limits,
+                  Clock::time_point started, std::vector<LimitHit>& hits) {
   PyEnv& env = prog.env;
   env.notebook_dir = notebook_dir;
-  Runner r{notebook_dir, prog, std::nullopt};
+  VetBuilder vet(prog.vet, prog.notebook.rel);
+  Runner r{notebook_dir, prog, std::nullopt, vet, 0, {}};
+  int cells = 0;
+  std::size_t code_lines = 0;
   for (const Cell& cell : prog.notebook.cells) {
+    Location at{prog.notebook.rel, cell.file_line, 0, cell.number, 0};
+    if (++cells > limits.max_cells) {
+      hits.push_back({at, "cell " + std::to_string(cell.number) + " and the " +
+                              std::to_string(prog.notebook.cells.size() - static_cast<std::size_t>(cell.number)) +
+                              " cells after it were not checked: the notebook has more than " +
+                              std::to_string(limits.max_cells) + " cells (limits.max_cells)"});
+      break;
+    }
+    std::chrono::duration<double> spent = Clock::now() - started;
+    if (spent.count() > limits.time_budget_seconds) {
+      hits.push_back({at, "cell " + std::to_string(cell.number) + " and every cell after it were not checked: "
+                              "the time budget of " + std::to_string(static_cast<long long>(limits.time_budget_seconds)) +
+                              " s per request was spent (limits.time_budget_seconds)"});
+      break;
+    }
     if (cell.type != CellType::Code) continue;
     std::vector<CodeLine> lines = classify_cell(cell);
+    code_lines += lines.size();
+    if (code_lines > static_cast<std::size_t>(limits.max_code_lines)) {
+      hits.push_back({at, "cell " + std::to_string(cell.number) + " and every cell after it were not checked: "
+                              "the notebook has more than " + std::to_string(limits.max_code_lines) +
+                              " code lines (limits.max_code_lines)"});
+      break;
+    }
+    if (int depth = block_depth(lines); depth > kMaxBlockNesting) {
+      hits.push_back({at, "Python blocks in cell " + std::to_string(cell.number) + " are nested " +
+                              std::to_string(depth) + " deep: what lies deeper than " +
+                              std::to_string(kMaxBlockNesting) + " levels was not followed"});
+    }
     r.cell_shell_cwd.reset();
-    exec_python_cell(lines, env, [&r](const CodeLine& l, PyEnv& e, bool conditional) {
-      r.on_line(l, e, conditional);
-    });
+    r.cell_shell = 0;
+    r.seen.clear();
+    exec_python_cell(
+        lines, env,
+        [&r](const CodeLine& l, PyEnv& e, bool conditional) { r.on_line(l, e, conditional); },
+        [&r, &vet](const CodeLine& l, const PyEnv& e, bool conditional) {
+          r.seen.emplace(l.cell, l.cell_line);
+          vet.python_line(l, e, conditional, true);
+        });
+    // Lines the run did not reach (def bodies, branches not taken) are still vetted: a function
+    // may be called later. Their variables are those at the end of the cell.
+    int unreached_shell = 0;
+    for (const CodeLine& l : lines) {
+      if (r.seen.count({l.cell, l.cell_line})) continue;
+      Location loc{prog.notebook.rel, l.file_line, l.file_column, l.cell, l.cell_line};
+      if (l.kind == LineKind::Python) {
+        vet.python_line(l, env, true, false);
+      } else if (l.kind == LineKind::Shell) {
+        vet.bang_fields(l, env, true, false);
+        vet.shell_line(ipython_substitute_marked(l.text, env), loc, ShellOrigin::Bang, "", "",
+                       true, false, vet.new_shell());
+      } else if (l.kind == LineKind::ShellCellBody) {
+        if (unreached_shell == 0) unreached_shell = vet.new_shell();
+        vet.shell_line(l.text, loc, ShellOrigin::CellBody, "", "", true, false, unreached_shell);
+      }
+    }
     prog.lines.insert(prog.lines.end(), std::make_move_iterator(lines.begin()),
                       std::make_move_iterator(lines.end()));
   }
@@ -318,7 +401,17 @@ void build_stages(NotebookProgram& prog, const std::vector<ConfigFile>& configs,
 
 }  // namespace
 
-Request load_request(const std::string& path) {
+LoadLimits load_limits(const Limits& l) {
+  LoadLimits out;
+  out.max_read_bytes = l.max_read_bytes;
+  out.max_cells = static_cast<int>(std::min<long long>(l.max_cells, 1 << 30));
+  out.max_code_lines = static_cast<int>(std::min<long long>(l.max_code_lines, 1 << 30));
+  out.time_budget_seconds = l.time_budget_seconds;
+  return out;
+}
+
+Request load_request(const std::string& path, const LoadLimits& limits) {
+  const Clock::time_point started = Clock::now();
   Request req;
   req.folder = scan_folder(path);
   req.repo = find_repo(req.folder.root);
@@ -350,7 +443,10 @@ Request load_request(const std::string& path) {
     if (!ends_with(to_lower(e.rel), ".ipynb")) continue;
     NotebookProgram prog;
     std::string why;
-    auto bytes = read_request_file(req.folder, e.rel, kMaxNotebookBytes, &why);
+    auto bytes = read_request_file(req.folder, e.rel, limits.max_read_bytes, &why);
+    if (!bytes && starts_with(why, "is larger than"))
+      why = "is larger than the read cap of " + std::to_string(limits.max_read_bytes >> 20) +
+            " MiB (limits.max_read_bytes); nothing in it was checked";
     if (!bytes) {
       prog.notebook.rel = e.rel;
       prog.notebook.error = ParseError{0, 0, "cannot read the file: " + why};
@@ -360,7 +456,7 @@ Request load_request(const std::string& path) {
     auto part = part_number(e.rel);
     prog.part = part.value_or(0);
     prog.request_notebook = e.rel == "training-notebook.ipynb" || part.has_value();
-    run_notebook(prog, notebook_dir);
+    run_notebook(prog, notebook_dir, limits, started, req.limit_hits);
     build_stages(prog, req.configs, notebook_dir);
     req.notebooks.push_back(std::move(prog));
   }

@@ -1,6 +1,7 @@
 // IPython variable expansion of `!` lines and a POSIX-like shell tokeniser (see shell.h).
 #include "rwkvq/request/shell.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace rwkvq {
@@ -239,6 +240,20 @@ class Tokenizer {
       }
       if (c == '&') {
         op(ShellOp::Background, 1);
+        continue;
+      }
+      if ((c == '<' || c == '>') && peek(1) == '(') {  // process substitution <(cmd): one word
+        int depth = 0;
+        std::size_t j = i_ + 1;
+        for (; j < s_.size(); ++j) {
+          if (s_[j] == '(') ++depth;
+          if (s_[j] == ')' && --depth == 0) break;
+        }
+        std::size_t end = std::min(j + 1, s_.size());
+        in_word_ = true;
+        word_.text += s_.substr(i_, end - i_);
+        set_unknown("uses the output of a command (" + std::string(s_.substr(i_, std::min<std::size_t>(end - i_, 40))) + ")");
+        i_ = end;
         continue;
       }
       if (c == '(' || c == ')') {  // subshell grouping: treated as a separator

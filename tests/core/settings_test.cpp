@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -209,4 +210,25 @@ TEST_CASE("examples/rwkvq.yaml loads and equals the built-in defaults", "[settin
   REQUIRE(ex.targets.size() == def.targets.size());
   CHECK(ex.priority.kind_value == def.priority.kind_value);
   CHECK(ex.priority.shortness == def.priority.shortness);
+}
+
+TEST_CASE("settings: content words extend the built-in list; input caps", "[settings]") {
+  Settings d = default_settings();
+  CHECK(std::find(d.content_words.begin(), d.content_words.end(), "nsfw") != d.content_words.end());
+  CHECK(d.limits.max_read_bytes == 64ull << 20);
+  CHECK(d.limits.time_budget_seconds == 60);
+  TempDir t;
+  auto p = t.write("rwkvq.yaml",
+                   "content:\n  words: [spam-bot, \"free crypto\"]\n"
+                   "limits:\n  max_read_bytes: 2 MiB\n  max_cells: 10\n  max_code_lines: 99\n"
+                   "  time_budget_seconds: 1.5\n");
+  Settings s = load_settings(p);
+  CHECK(s.content_words.size() == d.content_words.size() + 2);
+  CHECK(s.content_words.back() == "free crypto");
+  CHECK(s.limits.max_read_bytes == 2u << 20);
+  CHECK(s.limits.max_cells == 10);
+  CHECK(s.limits.max_code_lines == 99);
+  CHECK(s.limits.time_budget_seconds == 1.5);
+  CHECK(load_error("content:\n  word: [x]\n").find("unknown key 'word' (did you mean 'words'?)") != std::string::npos);
+  CHECK(load_error("content:\n  words: x\n").find("must be a list") != std::string::npos);
 }

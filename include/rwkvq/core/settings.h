@@ -37,6 +37,11 @@ struct Limits {
   double offload_slowdown = 1.3;     // time factor for *_offload strategies
   double activation_bytes = 8;       // activation bytes per token x layer x width (memory)
   double overhead_gib = 1.5;         // fixed CUDA/framework memory per GPU
+  // Caps against hostile input (security/input-limits; request.h LoadLimits)
+  std::uint64_t max_read_bytes = 64ull << 20;  // each notebook read
+  long long max_cells = 5000;                  // cells run per notebook
+  long long max_code_lines = 100000;           // code lines run per notebook
+  double time_budget_seconds = 60;             // running one request's notebooks
 };
 
 struct PriorityWeights {
@@ -59,6 +64,8 @@ struct Settings {
   std::vector<GpuSpec> gpus;
   std::vector<TargetSpec> targets;  // in size order: smallest first
   PriorityWeights priority;
+  // content/policy: words and phrases a maintainer wants to see (built-in list + content.words)
+  std::vector<std::string> content_words;
   std::string source;  // path of the rwkvq.yaml that was loaded; "" = built-in defaults
   // rule id -> "FILE:LINE:COL" of its override in the loaded file (for unknown_rule_ids)
   std::map<std::string, std::string> rule_positions;

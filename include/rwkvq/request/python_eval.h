@@ -78,4 +78,11 @@ using ShellLineHandler = std::function<void(const CodeLine& line, PyEnv& env, bo
 void exec_python_cell(const std::vector<CodeLine>& lines, PyEnv& env,
                       const ShellLineHandler& on_shell);
 
+// The same, also calling `on_python` for every Python line (a compound statement's header
+// included) at the point where it runs, with the variables before it runs. Lines the runner
+// never reaches (def/class bodies, branches statically not taken) are not reported.
+using PythonLineHandler = std::function<void(const CodeLine& line, const PyEnv& env, bool conditional)>;
+void exec_python_cell(const std::vector<CodeLine>& lines, PyEnv& env,
+                      const ShellLineHandler& on_shell, const PythonLineHandler& on_python);
+
 }  // namespace rwkvq

@@ -1,17 +1,20 @@
 #pragma once
 // The Request model: everything rwkvq knows about one request folder, built once by
 // load_request(). Rules and estimates read this and never re-parse text.
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "rwkvq/core/settings.h"
 #include "rwkvq/request/code_lines.h"
 #include "rwkvq/request/commands.h"
 #include "rwkvq/request/config.h"
 #include "rwkvq/request/folder.h"
 #include "rwkvq/request/notebook.h"
 #include "rwkvq/request/python_eval.h"
+#include "rwkvq/request/vetting.h"
 
 namespace rwkvq {
 
@@ -69,6 +72,7 @@ struct NotebookProgram {
   std::vector<Command> commands; // every shell command, in execution order
   std::vector<Stage> stages;     // every training run
   PyEnv env;                     // variables at the end of the notebook
+  Vetting vet;                   // shell lines and Python calls, for the security/ rules
 };
 
 // Where the request sits, when it is inside a checkout of the trainer's repository.
@@ -76,6 +80,24 @@ struct RepoContext {
   std::optional<std::filesystem::path> checkout;  // ancestor with .git and RWKV-v* folders
   std::string rel_dir;             // folder inside the repository ("notebook/community/x")
   std::vector<std::string> trainer_dirs;  // "RWKV-v4neo", "RWKV-v5" ... found in the checkout
+};
+
+// Caps against hostile input (a request is untrusted): what load_request reads and runs. What a
+// cap stops is recorded in Request::limit_hits (rule security/input-limits), never dropped
+// silently.
+struct LoadLimits {
+  std::uint64_t max_read_bytes = 64ull << 20;  // each notebook read (configs: at most 8 MiB)
+  int max_cells = 5000;                        // cells run per notebook
+  int max_code_lines = 100000;                 // code lines run per notebook
+  double time_budget_seconds = 60;             // running the notebooks of one request
+};
+// The caps of rwkvq.yaml's limits section.
+LoadLimits load_limits(const Limits& limits);
+inline constexpr int kMaxBlockNesting = 50;    // Python blocks followed this deep (python_eval)
+
+struct LimitHit {
+  Location loc;
+  std::string what;  // "cell 5001 and later were not run (limits.max_cells = 5000)"
 };
 
 struct Request {
@@ -87,11 +109,13 @@ struct Request {
   // Files that could not be read safely (escaping symlink, unreadable, FIFO ...) are in
   // folder.entries with their flags; rules report them.
 
+  std::vector<LimitHit> limit_hits;        // what the caps of LoadLimits cut short
+
   const ConfigFile* config(std::string_view rel) const;
 };
 
 // Builds the model. Throws UsageError when the folder cannot be used at all (missing, not a
 // folder); every problem inside the folder is left for the rules to report.
-Request load_request(const std::string& path);
+Request load_request(const std::string& path, const LoadLimits& limits = {});
 
 }  // namespace rwkvq
