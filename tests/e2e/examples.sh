@@ -29,6 +29,9 @@ EXPECTED = {
     "clean-official": (0, set()),
     "bad-official-no-model": (1, {"output/model-folder"}),
     "bad-schema": (0, {"notebook/schema"}),
+    "bad-steals-token": (1, {"security/secret-access", "security/exfiltration"}),
+    "bad-remote-code": (1, {"security/remote-code", "security/obfuscated"}),
+    "bad-harms-node": (1, {"security/escape"}),
 }
 on_disk = sorted(d for d in os.listdir(EX) if os.path.isdir(os.path.join(EX, d)))
 t.check(on_disk == sorted(EXPECTED), f"examples on disk {on_disk} != examples in this test")
