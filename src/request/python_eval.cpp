@@ -314,8 +314,14 @@ struct EV {
   std::vector<EV> items;
 };
 
+// Strings longer than this are not followed (a hostile notebook doubling a string 40 times would
+// otherwise exhaust memory); no path or name a notebook builds comes near it.
+constexpr std::size_t kMaxStringBytes = 64 * 1024;
+
 EV val(Value v) {
   EV e;
+  if (v.kind == Value::Kind::String && v.str.size() > kMaxStringBytes)
+    v = Value::unknown("a string longer than 64 KiB is not followed");
   e.v = std::move(v);
   return e;
 }

@@ -217,6 +217,12 @@ struct Runner {
   }
 };
 
+std::string size_text(std::uint64_t n) {
+  if (n >= (1u << 20) && n % (1u << 20) == 0) return std::to_string(n >> 20) + " MiB";
+  if (n >= 1024 && n % 1024 == 0) return std::to_string(n >> 10) + " KiB";
+  return std::to_string(n) + " bytes";
+}
+
 // Deepest Python block nesting of a cell, by indentation.
 int block_depth(const std::vector<CodeLine>& lines) {
   std::vector<int> stack;
@@ -445,8 +451,8 @@ Request load_request(const std::string& path, const LoadLimits& limits) {
     std::string why;
     auto bytes = read_request_file(req.folder, e.rel, limits.max_read_bytes, &why);
     if (!bytes && starts_with(why, "is larger than"))
-      why = "is larger than the read cap of " + std::to_string(limits.max_read_bytes >> 20) +
-            " MiB (limits.max_read_bytes); nothing in it was checked";
+      why = "is larger than the read cap of " + size_text(limits.max_read_bytes) +
+            " (limits.max_read_bytes); nothing in it was checked";
     if (!bytes) {
       prog.notebook.rel = e.rel;
       prog.notebook.error = ParseError{0, 0, "cannot read the file: " + why};

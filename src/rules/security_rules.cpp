@@ -407,6 +407,7 @@ class Obfuscated : public Rule {
           } else if (is_decoder(c.func)) {
             const PyArg* a = c.arg(0);
             std::size_t n = a && a->value.kind == Value::Kind::String ? a->value.str.size() : 0;
+            if (a && a->tokens.size() == 1 && a->tokens[0].t == PyToken::Str) n = std::max(n, a->tokens[0].s.size());
             if (n >= 40) what = "decodes a " + std::to_string(n) + "-character blob with " + c.func + " at run time";
           } else if (is_exec(c.func)) {
             const PyArg* a = c.arg(0);

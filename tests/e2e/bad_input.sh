@@ -192,6 +192,32 @@ try:
     d = folder("big-file", {"notes.md": b"# notes\n" + b"x" * (6 << 20)}, clean=True)
     bad("6 MB file", d, "notes.md", "data/committed", rcs=(1,))
 
+    # Hostile Python (issue 8): a string doubled 40 times must neither hang nor exhaust memory.
+    def nb_with(code_cells):
+        doc = json.loads(NB)
+        for src in code_cells:
+            doc["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None,
+                                 "outputs": [], "source": src})
+        return json.dumps(doc).encode()
+    d = folder("string-doubling", {"training-notebook.ipynb": nb_with(
+        ["a = 'xxxxxxxxxxxxxxxx'\n" + "a = a + a\n" * 40 + "b = f'{a}{a}'\n!echo {b}\n"]),
+        "training-config.yaml": CFG})
+    rc, doc, err, secs = t.json_report(["validate", d], "string doubling")
+    t.check(rc in (0, 1) and secs < LIMIT, f"string doubling: exit {rc}, {secs:.2f} s")
+
+    # More cells than limits.max_cells (5000): what is cut is an error of security/input-limits.
+    d = folder("many-cells", {"training-notebook.ipynb": nb_with(["x = 1"] * 6000), "training-config.yaml": CFG})
+    bad("6000 cells", d, "training-notebook.ipynb", "security/input-limits", rcs=(1,))
+
+    # The read cap comes from rwkvq.yaml: a 1 KiB cap refuses the clean notebook, naming the cap.
+    cfg = os.path.join(tmp, "rwkvq-small.yaml")
+    with open(cfg, "w") as fh:
+        fh.write("limits:\n  max_read_bytes: 1 KiB\n")
+    d = folder("read-cap", clean=True)
+    rc, doc, err, secs = t.json_report(["--config", cfg, "validate", d], "read cap")
+    t.check(rc == 1 and any("read cap of" in f["message"] and f["rule"] == "notebook/invalid" for f in findings(doc)),
+            f"read cap: exit {rc}, {json.dumps(doc)[:600]}")
+
     # An empty folder.
     d = folder("empty")
     bad("empty folder", d, "", "layout/notebook-missing", rcs=(1,))

@@ -325,3 +325,16 @@ TEST_CASE("python_command: subprocess and os.system calls", "[python_eval]") {
   CHECK(!python_command("print(\"subprocess.run is not called here\")", e));
   CHECK(!python_command("x = 1", e));
 }
+
+TEST_CASE("python: a string doubled 40 times is not followed (no memory blow-up)", "[python][limits]") {
+  // Found while vetting hostile input: `a = a + a` forty times grew a string to 16 TiB and hung.
+  PyEnv e = env_at();
+  exec_python_line("a = 'xxxxxxxxxxxxxxxx'", e);
+  for (int k = 0; k < 40; ++k) exec_python_line("a = a + a", e);
+  CHECK(!e.get("a").known());
+  CHECK(e.get("a").why.find("64 KiB") != std::string::npos);
+  exec_python_line("b = f'{a}{a}'", e);
+  CHECK(!e.get("b").known());
+  exec_python_line("c = 'ab' * 30000", e);  // 60 000 bytes: still followed
+  CHECK(e.get("c").str.size() == 60000);
+}
