@@ -255,6 +255,57 @@ std::vector<std::string> substitutions(std::string_view w) {
   return out;
 }
 
+using ShellVars = std::map<std::string, std::string>;
+
+// Records the assignments of a command that only assigns (`C=curl`, `export U=…`): values that
+// hold no expansion of their own are known; others forget the name.
+void record_vars(const SimpleCommand& c, ShellVars& vars) {
+  bool assigns_only = c.words.empty() ||
+                      (!c.words[0].unknown && (c.words[0].text == "export" || c.words[0].text == "local" ||
+                                               c.words[0].text == "readonly" || c.words[0].text == "declare"));
+  if (!assigns_only) return;
+  for (const std::string& a : c.assignments) {
+    std::size_t eq = a.find('=');
+    if (eq == std::string::npos) continue;
+    std::string name = a.substr(0, eq), value = a.substr(eq + 1);
+    if (value.find_first_of("$`\x01") == std::string::npos) vars[name] = value;
+    else vars.erase(name);
+  }
+}
+
+// $NAME / ${NAME} of known shell variables substituted in a word made unknown only by them.
+void expand_word(ShellWord& w, const ShellVars& vars) {
+  if (!w.unknown || !starts_with(w.why, "uses the shell variable")) return;
+  std::string out;
+  const std::string& t = w.text;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (t[i] != '$') {
+      out += t[i];
+      continue;
+    }
+    std::size_t b = i + 1;
+    bool brace = b < t.size() && t[b] == '{';
+    if (brace) ++b;
+    std::size_t e = b;
+    while (e < t.size() && (std::isalnum(static_cast<unsigned char>(t[e])) || t[e] == '_')) ++e;
+    if (e == b || (brace && (e >= t.size() || t[e] != '}'))) return;  // $1, ${x:-y} …: left unknown
+    auto it = vars.find(t.substr(b, e - b));
+    if (it == vars.end()) return;
+    out += it->second;
+    i = brace ? e : e - 1;
+  }
+  w.text = out;
+  w.unknown = false;
+  w.why.clear();
+}
+
+void expand_shell_vars(std::vector<SimpleCommand>& cmds, ShellVars& vars) {
+  for (SimpleCommand& c : cmds) {
+    for (ShellWord& w : c.words) expand_word(w, vars);
+    record_vars(c, vars);
+  }
+}
+
 }  // namespace
 
 bool python_decoder(std::string_view func) { return is_decoder(func); }
@@ -271,6 +322,20 @@ void VetBuilder::shell_line(std::string_view text, const Location& loc, ShellOri
   }
   ShellLine l;
   l.cmds = tokenize_shell(text);
+  {
+    // shell variables assigned earlier in the same shell (a %%bash cell; at most 1000 lines back)
+    ShellVars vars;
+    std::vector<std::size_t> earlier;
+    for (std::size_t k = out_.shell.size(); k-- > 0 && earlier.size() < 1000;) {
+      const ShellLine& p = out_.shell[k];
+      if (p.origin == ShellOrigin::Nested) continue;
+      if (p.shell != shell) break;
+      earlier.push_back(k);
+    }
+    for (auto it = earlier.rbegin(); it != earlier.rend(); ++it)
+      for (const SimpleCommand& c : out_.shell[*it].cmds) record_vars(c, vars);
+    expand_shell_vars(l.cmds, vars);
+  }
   l.text.reserve(text.size());
   for (char c : text) {  // IPython's unknown-part markers are dropped for messages
     if (c != '\x01' && c != '\x02' && c != '\x03') l.text += c;

