@@ -374,6 +374,27 @@ RWKVQ_REGISTER_RULE(Mining);
 
 // ---------------------------------------------------------------- security/obfuscated
 
+// A shell command run from Python that rwkvq cannot read: "" when it can.
+std::string unreadable_command(const PyCall& c) {
+  static const std::set<std::string> shell_calls = {
+      "os.system", "os.popen", "subprocess.run", "subprocess.call", "subprocess.check_call",
+      "subprocess.check_output", "subprocess.Popen", "subprocess.getoutput",
+      "subprocess.getstatusoutput"};
+  if (!shell_calls.count(c.func)) return "";
+  const PyArg* a = c.arg(0, starts_with(c.func, "os.") ? "command" : "args");
+  if (!a) return "";
+  if (a->value.kind == Value::Kind::String) return "";
+  std::string why;
+  if (a->is_list) {
+    if (a->items.empty() || a->items[0].known()) return "";
+    why = a->items[0].why;
+  } else {
+    why = a->value.why;
+  }
+  return "runs a command rwkvq cannot read with " + c.written + "()" + (why.empty() ? "" : " (" + why + ")") +
+         ": vetting could not check what it does";
+}
+
 class Obfuscated : public Rule {
  public:
   std::string_view id() const override { return "security/obfuscated"; }
@@ -418,6 +439,7 @@ class Obfuscated : public Rule {
                                (a->value.why.empty() ? "" : " (" + a->value.why + ")");
             }
           }
+          if (what.empty()) what = unreadable_command(c);
           if (!what.empty()) out.push_back(make(l.loc, text + " " + what + py_origin(l), hint));
         }
         if (chrs >= 4)
@@ -440,6 +462,14 @@ class Obfuscated : public Rule {
       for (const ShellView& v : shell_commands(*nb)) {
         if (is_decode(v))
           out.push_back(make(v.line->loc, v.show() + " decodes hidden text at run time" + v.origin(), hint));
+        // `!{cmd}`: a command whose name IPython fills in from a value rwkvq cannot tell
+        if (v.line->origin == ShellOrigin::Bang && v.start < v.cmd->words.size() &&
+            v.cmd->words[v.start].unknown && !starts_with(v.cmd->words[v.start].why, "uses the shell variable") &&
+            !starts_with(v.cmd->words[v.start].text, "$(") && !starts_with(v.cmd->words[v.start].text, "`") &&
+            v.cmd->words[v.start].text != "{sys.executable}")  // the kernel's own python
+          out.push_back(make(v.line->loc, v.show() + " runs a command whose name rwkvq cannot tell (" +
+                                              v.cmd->words[v.start].why + "): vetting could not check it",
+                             "write the command out in the ! line"));
       }
       dedupe(out, from);
     }

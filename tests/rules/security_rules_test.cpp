@@ -293,12 +293,18 @@ TEST_CASE("security/obfuscated: trips and look-alikes", "[rules][security]") {
       "code = input()\neval(code)",
       "globals()['__builtins__']",
       "!echo bHMgLWwK | base64 -d",
+      "import os\ncmd = open('c.txt').read()\nos.system(cmd)",              // a command it cannot read
+      "import subprocess\nargs = open('a').read().split()\nsubprocess.run([args[0], 'x'])",
+      "C = open('c.txt').read()\n!{C} --now",
   });
   require_clean("security/obfuscated", {
       "import argparse\nargs = argparse.Namespace(lr=1)\nlr = getattr(args, 'lr', 0.1)",
       "import importlib\nm = importlib.import_module('json')",
       "import base64\nx = base64.b64encode(b'hello')",
       "c = chr(65)",
+      "import subprocess\nsubprocess.run(['ls', '-l'])",
+      "import os\nD = 'x'\nos.system(f'ls {D}')",
+      "import sys\n!{sys.executable} -m pip install aiofiles",
   });
 }
 
