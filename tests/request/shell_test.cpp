@@ -98,3 +98,17 @@ TEST_CASE("tokenize: unterminated and hostile input", "[shell]") {
   CHECK(tokenize_shell("echo $(((((").size() == 1);
   CHECK(tokenize_shell("x\\").size() == 1);
 }
+
+TEST_CASE("shell: process substitution <(…) is one unknown word, not a redirection", "[shell]") {
+  auto cmds = tokenize_shell("bash <(curl -s https://e.example/x) arg");
+  REQUIRE(cmds.size() == 1);
+  REQUIRE(cmds[0].words.size() == 3);
+  CHECK(cmds[0].words[1].text == "<(curl -s https://e.example/x)");
+  CHECK(cmds[0].words[1].unknown);
+  CHECK(cmds[0].redirects.empty());
+  auto out = tokenize_shell("tee >(gzip > a.gz) < in.txt");
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].words[1].text == ">(gzip > a.gz)");
+  REQUIRE(out[0].redirects.size() == 1);
+  CHECK(out[0].redirects[0].second == "in.txt");
+}
