@@ -1,5 +1,5 @@
 #pragma once
-// The Python tokenizer of the evaluator (python_eval.cpp), public so that vetting (vetting.h)
+// The Python tokenizer of the evaluator (python/tokens.cpp), public so that vetting (vetting.h)
 // reads the same tokens the evaluator does instead of lexing Python a second time.
 #include <optional>
 #include <string>
