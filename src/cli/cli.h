@@ -19,10 +19,16 @@ struct GlobalOptions {
 // else the defaults. Throws InputError / UsageError.
 Settings resolve_settings(const GlobalOptions& g);
 
+// Fills settings.learned from the summary beside the queue (queue.json -> queue.learned.json;
+// `queue_file` "" = the default queue), unless `no_learn` (--no-learn) or limits.learn is false.
+// Never reads the queue itself. An unreadable summary is warned about and ignored.
+void load_learned(Settings& settings, const std::string& queue_file, bool no_learn);
+
 // Each returns nothing; the subcommand's callback sets the exit code through `exit_code`.
 void add_validate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_rules_command(CLI::App& app, GlobalOptions& g, int& exit_code);
+void add_calibrate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 
 }  // namespace rwkvq::cli

@@ -19,6 +19,7 @@ struct EstimateArgs {
   std::string target;
   std::string tokens, params;
   std::string format = "text";
+  bool no_learn = false;
 };
 
 // "1.5e9", "1500000000", "1.5B", "300M", "2T", "80k"
@@ -94,6 +95,16 @@ void print_text(const Request& req, const RequestEstimate& est, const Settings& 
       }
     }
   }
+  // Where the hours' utilisation comes from, per target (the same for every stage).
+  if (!est.parts.empty() && !est.parts.front().stages.empty()) {
+    o << "\nhours assume:";
+    const auto& ts = est.parts.front().stages.front().targets;
+    for (std::size_t i = 0; i < ts.size(); ++i)
+      o << (i ? "; " : " ") << ts[i].name << " "
+        << (ts[i].utilisation_source == "limits.utilisation" ? fmt("%.2f", ts[i].utilisation) + " (limits.utilisation)"
+                                                             : ts[i].utilisation_source);
+    o << "\n";
+  }
   o << "\ntarget: " << (est.target.empty() ? "none" : est.target) << " (" << est.target_reason << ")\n";
   o << "total: " << hours_text(est.total_hours) << "\n";
 }
@@ -109,8 +120,11 @@ void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
   sub->add_option("--tokens", args->tokens, "Training tokens per epoch (e.g. 2e9, 500M)");
   sub->add_option("--params", args->params, "Model parameters (e.g. 1.5e9, 1.5B); overrides what the request says");
   sub->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  sub->add_flag("--no-learn", args->no_learn,
+                "Hours with limits.utilisation, not the utilisation learned from the queue's done runs");
   sub->callback([args, &g, &exit_code] {
     Settings settings = resolve_settings(g);
+    load_learned(settings, "", args->no_learn);
     EstimateOptions opt;
     if (!args->target.empty()) opt.target = args->target;
     if (!args->tokens.empty()) opt.tokens = parse_count(args->tokens, "--tokens");

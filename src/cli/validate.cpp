@@ -41,6 +41,7 @@ struct ValidateOptions {
   bool pr = false;
   std::string base, repo, title;
   bool base_set = false, repo_set = false, title_set = false;
+  bool no_learn = false;
 };
 
 // `validate --pr`: the branch, the folders to validate (display path as the user would type it
@@ -129,6 +130,7 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
   auto format = parse_report_format(opt.format);
   if (!format) throw UsageError("unknown --format '" + opt.format + "' (text, json or github)");
   Settings settings = resolve_settings(g);
+  load_learned(settings, "", opt.no_learn);
   std::optional<std::string> target;
   if (!opt.target.empty()) {
     if (!settings.target(opt.target)) {
@@ -237,6 +239,8 @@ void add_validate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
       ->each([opt](const std::string&) { opt->repo_set = true; });
   cmd->add_option("--title", opt->title, "With --pr: the pull request's title, checked too")
       ->each([opt](const std::string&) { opt->title_set = true; });
+  cmd->add_flag("--no-learn", opt->no_learn,
+                "limits/ rules with limits.utilisation, not the utilisation learned from the queue's done runs");
   cmd->footer(
       "Exit status: 0 no errors, 1 a request (or with --pr the branch) has errors (or warnings with\n"
       "--strict), 2 bad usage, a folder that cannot be read (the others are still reported), or with\n"

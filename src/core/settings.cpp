@@ -199,10 +199,14 @@ class Loader {
       else if (k == "offload_slowdown") l.offload_slowdown = positive(x, w);
       else if (k == "activation_bytes") l.activation_bytes = non_negative(x, w);
       else if (k == "overhead_gib") l.overhead_gib = non_negative(x, w);
-      else
+      else if (k == "learn") {
+        bool b = true;
+        if (!x.IsScalar() || !YAML::convert<bool>::decode(x, b)) fail(x, "'limits.learn' must be true or false");
+        l.learn = b;
+      } else
         unknown(kv.first, k, {"max_params", "stage3_params", "max_hours", "max_file_bytes", "max_text_bytes",
                               "utilisation", "stage3_slowdown", "offload_slowdown", "activation_bytes",
-                              "overhead_gib"});
+                              "overhead_gib", "learn"});
     }
   }
 

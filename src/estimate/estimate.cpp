@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 
 #include "rwkvq/core/error.h"
@@ -127,6 +128,16 @@ class Estimator {
       te.gpus = t.gpus;
       te.gpu = t.gpu;
       te.gpus_used = devices && *devices > 0 ? static_cast<int>(std::min<long long>(*devices, t.gpus)) : t.gpus;
+      Limits limits = s_.limits;  // the utilisation learned on this target replaces the default
+      te.utilisation = limits.utilisation;
+      te.utilisation_source = "limits.utilisation";
+      if (auto lu = s_.learned.find(t.name); limits.learn && lu != s_.learned.end()) {
+        te.utilisation = limits.utilisation = lu->second.utilisation;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2f", lu->second.utilisation);
+        te.utilisation_source = std::string(buf) + " learned from " + std::to_string(lu->second.runs) + " run" +
+                                (lu->second.runs == 1 ? "" : "s") + " on " + t.name;
+      }
       const GpuSpec* g = s_.gpu(t.gpu);
       if (!g) {
         te.why = "GPU '" + t.gpu + "' not in the catalogue";
@@ -147,7 +158,7 @@ class Estimator {
         te.fits = *te.memory_gib_per_gpu <= g->memory_gib;
         if (e.tokens.value)
           te.hours = training_hours(mi.params, static_cast<double>(*e.tokens.value), te.gpus_used, g->bf16_tflops,
-                                    strat, s_.limits);
+                                    strat, limits);
         else
           te.why = "training tokens unknown";
       } else {

@@ -37,6 +37,13 @@ struct Limits {
   double offload_slowdown = 1.3;     // time factor for *_offload strategies
   double activation_bytes = 8;       // activation bytes per token x layer x width (memory)
   double overhead_gib = 1.5;         // fixed CUDA/framework memory per GPU
+  bool learn = true;                 // use the utilisation learned from the queue's done runs
+};
+
+// The utilisation a runner target reached in the queue's done runs (src/queue/learn.h).
+struct LearnedUtilisation {
+  double utilisation = 0;  // median achieved / peak
+  int runs = 0;            // how many runs it was learned from
 };
 
 struct PriorityWeights {
@@ -59,6 +66,9 @@ struct Settings {
   std::vector<GpuSpec> gpus;
   std::vector<TargetSpec> targets;  // in size order: smallest first
   PriorityWeights priority;
+  // Per target, learned from the queue's done runs; replaces limits.utilisation for that target
+  // in the hours. Filled by the command line (not from rwkvq.yaml) unless limits.learn is false.
+  std::map<std::string, LearnedUtilisation> learned;
   std::string source;  // path of the rwkvq.yaml that was loaded; "" = built-in defaults
   // rule id -> "FILE:LINE:COL" of its override in the loaded file (for unknown_rule_ids)
   std::map<std::string, std::string> rule_positions;

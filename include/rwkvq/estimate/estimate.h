@@ -33,6 +33,8 @@ struct TargetEstimate {
   std::optional<double> hours;   // nullopt = unknown
   std::string why;               // why hours/memory are unknown
   int gpus_used = 1;             // GPUs the stage uses there (min(devices, gpus) for a numeric devices)
+  double utilisation = 0;        // fraction of the peak the hours assume
+  std::string utilisation_source;  // "limits.utilisation", "0.31 learned from 7 runs on 1x24vgb"
 };
 
 struct StageEstimate {
