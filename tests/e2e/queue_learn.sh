@@ -124,4 +124,13 @@ expect_rc 0 "$BIN" queue start r4 --at "1h ago"
 expect_rc 1 "$BIN" queue fail r4 --at "2h ago"
 expect_rc 0 "$BIN" queue fail r4 --at "30m ago"
 check_schema "$RWKVQ_QUEUE"
+# A broken summary is a cache: warned about, ignored (limits.utilisation), rewritten by done.
+printf '{"version": 1, "targets": {"1x24vgb": {"utilisation": 7' >"$LEARNED"
+expect_rc 0 "$BIN" estimate "$WORK/req/req4" --format json
+grep -q "queue.learned.json" "$WORK/err" || fail "a broken summary should be warned about: $(cat "$WORK/err")"
+[[ "$(json 'd["parts"][0]["stages"][0]["targets"][0]["hours"]' "$WORK/out")" == "$H1" ]] || fail "broken summary used"
+expect_rc 0 "$BIN" queue start r4
+expect_rc 0 "$BIN" queue done r4 --at "now"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['targets']['1x24vgb']['runs'] == 3, d" "$LEARNED" \
+  || fail "done should rewrite the summary"
 echo "ok: queue learn"
