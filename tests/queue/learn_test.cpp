@@ -195,7 +195,7 @@ TEST_CASE("done parts keep their real hours; --at records a run after the fact",
   CHECK(back.find("r1")->history[1].recorded == q.find("r1")->history[1].recorded);
 }
 
-TEST_CASE("--at: ISO-8601 or a duration ago", "[queue][learn]") {
+TEST_CASE("times given with --at: ISO-8601 or a duration ago", "[queue][learn]") {
   const Time now = qtest::kT0;
   CHECK(parse_at("3h ago", now) == now - 3 * 3600);
   CHECK(parse_at("1h30m ago", now) == now - 5400);
