@@ -23,8 +23,6 @@
 #include "rwkvq/request/notebook.h"
 #include "rwkvq/util/utf8.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -1419,44 +1417,10 @@ void Scanner::run(Notebook& nb) {
 
 }  // namespace
 
-namespace {
-// NotebookReadOptions::outputs: the text of each cell's outputs (stream "text", data "text/plain";
-// a string or a list of strings), read by a second parse of the whole document. Only `rwkvq
-// calibrate` asks for it, on executed notebooks, so validate's single pass stays as it is. The
-// cells are the same ones, in the same order, as the first pass read them.
-void read_output_text(Notebook& nb, std::string_view bytes) {
-  if (bytes.size() >= 3 && bytes.substr(0, 3) == "\xEF\xBB\xBF") bytes.remove_prefix(3);
-  const nlohmann::json doc = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return;
-  const auto cells = doc.find("cells");
-  if (cells == doc.end() || !cells->is_array()) return;
-  auto append = [](std::string& out, const nlohmann::json& v) {
-    if (v.is_string()) {
-      out += v.get_ref<const std::string&>();
-    } else if (v.is_array()) {
-      for (const auto& item : v)
-        if (item.is_string()) out += item.get_ref<const std::string&>();
-    }
-  };
-  for (std::size_t i = 0; i < cells->size() && i < nb.cells.size(); ++i) {
-    const auto& cell = (*cells)[i];
-    if (!cell.is_object()) continue;
-    const auto outputs = cell.find("outputs");
-    if (outputs == cell.end() || !outputs->is_array()) continue;
-    for (const auto& o : *outputs) {
-      if (!o.is_object()) continue;
-      if (const auto t = o.find("text"); t != o.end()) append(nb.cells[i].output_text, *t);
-      if (const auto d = o.find("data"); d != o.end() && d->is_object())
-        if (const auto t = d->find("text/plain"); t != d->end()) append(nb.cells[i].output_text, *t);
-    }
-  }
-}
-}  // namespace
-
 Notebook parse_notebook(std::string rel, std::string_view bytes, NotebookReadOptions options) {
   if (options.outputs) {
     Notebook nb = parse_notebook(std::move(rel), bytes);
-    if (!nb.error) read_output_text(nb, bytes);
+    if (!nb.error) read_notebook_output_text(nb, bytes);
     return nb;
   }
   Notebook nb;

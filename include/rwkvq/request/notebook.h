@@ -67,4 +67,8 @@ struct NotebookReadOptions {
 // nested input cannot overflow the stack.
 Notebook parse_notebook(std::string rel, std::string_view bytes, NotebookReadOptions options = {});
 
+// Fills Cell::output_text of an already parsed notebook from the same bytes (what
+// NotebookReadOptions::outputs does; src/request/notebook_outputs.cpp).
+void read_notebook_output_text(Notebook& nb, std::string_view bytes);
+
 }  // namespace rwkvq
