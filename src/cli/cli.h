@@ -7,6 +7,7 @@
 #include <string>
 
 #include "rwkvq/core/settings.h"
+#include "rwkvq/net/lookup.h"
 
 namespace rwkvq::cli {
 
@@ -23,6 +24,17 @@ Settings resolve_settings(const GlobalOptions& g);
 // `queue_file` "" = the default queue), unless `no_learn` (--no-learn) or limits.learn is false.
 // Never reads the queue itself. An unreadable summary is warned about and ignored.
 void load_learned(Settings& settings, const std::string& queue_file, bool no_learn);
+// --online / --offline / --refresh of validate and estimate (cli/online.cpp).
+struct OnlineFlags {
+  bool online = false, offline = false, refresh = false;
+};
+void add_online_flags(CLI::App* cmd, OnlineFlags& f);
+// Whether to go online (--offline wins over --online and `online: true`); UsageError on
+// contradictory flags.
+bool want_online(const OnlineFlags& f, const Settings& s);
+// Looks up what every request needs in one parallel round (null request: nothing); the
+// outcomes per request, in the same order.
+std::vector<net::NetFacts> look_up(const std::vector<const Request*>& requests, const OnlineFlags& f);
 
 // Each returns nothing; the subcommand's callback sets the exit code through `exit_code`.
 void add_validate_command(CLI::App& app, GlobalOptions& g, int& exit_code);

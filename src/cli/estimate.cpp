@@ -20,6 +20,7 @@ struct EstimateArgs {
   std::string tokens, params;
   std::string format = "text";
   bool no_learn = false;
+  OnlineFlags online_flags;
 };
 
 // "1.5e9", "1500000000", "1.5B", "300M", "2T", "80k"
@@ -122,14 +123,21 @@ void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
   sub->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   sub->add_flag("--no-learn", args->no_learn,
                 "Hours with limits.utilisation, not the utilisation learned from the queue's done runs");
+  add_online_flags(sub, args->online_flags);
   sub->callback([args, &g, &exit_code] {
     Settings settings = resolve_settings(g);
     load_learned(settings, "", args->no_learn);
+    const bool online = want_online(args->online_flags, settings);
     EstimateOptions opt;
     if (!args->target.empty()) opt.target = args->target;
     if (!args->tokens.empty()) opt.tokens = parse_count(args->tokens, "--tokens");
     if (!args->params.empty()) opt.params = parse_count(args->params, "--params");
     Request req = load_request(args->dir);
+    std::vector<net::NetFacts> facts;
+    if (online) {
+      facts = look_up({&req}, args->online_flags);
+      opt.net = &facts[0];
+    }
     RequestEstimate est = estimate_request(req, settings, opt);
     if (args->format == "json") std::cout << estimate_json(req, est) << "\n";
     else print_text(req, est, settings);

@@ -56,7 +56,9 @@ class Loader {
       else if (key == "gpus") gpus(v);
       else if (key == "targets") targets(v);
       else if (key == "priority") priority(v);
-      else unknown(kv.first, key, {"rules", "limits", "gpus", "targets", "priority"});
+      else if (key == "online") online(v);
+      else if (key == "estimate") estimate(v);
+      else unknown(kv.first, key, {"rules", "limits", "gpus", "targets", "priority", "online", "estimate"});
     }
   }
 
@@ -176,6 +178,22 @@ class Loader {
       }
       s_.rules[id] = o;
       s_.rule_positions[id] = pos(kv.first);
+    }
+  }
+
+  void online(const YAML::Node& v) {
+    bool b = false;
+    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) fail(v, "'online' must be true or false");
+    s_.online = b;
+  }
+
+  void estimate(const YAML::Node& v) {
+    if (v.IsNull()) return;
+    need_map(v, "estimate");
+    for (const auto& kv : v) {
+      const std::string k = key_of(kv.first);
+      if (k == "bytes_per_token") s_.estimate.bytes_per_token = positive(kv.second, "estimate." + k);
+      else unknown(kv.first, k, {"bytes_per_token"});
     }
   }
 

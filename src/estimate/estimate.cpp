@@ -16,7 +16,10 @@
 //   3. model.n_layer / model.n_embd (/ vocab_size) of the effective config;
 //   else unknown, with the reason.
 // Tokens: max_steps × batch × ctx_len when max_steps > 0 (an upper bound: max_epochs may end
-// the run sooner); --tokens × epochs (capped by that bound); else unknown.
+// the run sooner); --tokens × epochs (capped by that bound); with --online, the dataset's size
+// from the datasets-server (bytes / estimate.bytes_per_token) × epochs, capped likewise; else
+// unknown. Parameters with --online, when no source above says: a downloaded model file's
+// length / 2 (bf16 weights, 2 bytes per parameter).
 // Target choice without --target: the smallest target (settings order) where every stage fits
 // in memory (unknown counts as fitting) and every part's known hours are ≤ limits.max_hours;
 // else the target that fits in memory with the fewest hours for the longest part (limits/hours
@@ -32,6 +35,7 @@
 #include "rwkvq/estimate/hours.h"
 #include "rwkvq/estimate/memory.h"
 #include "rwkvq/estimate/params.h"
+#include "rwkvq/net/lookup.h"
 #include "rwkvq/request/vpath.h"
 #include "rwkvq/util/strings.h"
 
@@ -204,6 +208,20 @@ class Estimator {
     return p;
   }
 
+  // --online: a downloaded model file's length, bf16 weights at 2 bytes per parameter.
+  std::optional<ParamEstimate> from_length(const Command& c) const {
+    if (!opt_.net) return std::nullopt;
+    const net::Lookup* l = opt_.net->find(c.url);
+    if (!l || !l->length || *l->length < 2) return std::nullopt;
+    ParamEstimate p;
+    p.value = *l->length / kBytesPerBf16Param;
+    p.source = with_cell("length of the downloaded file " + path_basename(c.url.substr(0, c.url.find('?'))), c.loc) +
+               " (online: " + std::to_string(*l->length) + " bytes / 2 bytes per bf16 parameter)";
+    p.loc = c.loc;
+    return p;
+  }
+  static constexpr long long kBytesPerBf16Param = 2;
+
   static bool same_file(const std::string& produced, const std::string& wanted) {
     if (produced.empty() || wanted.empty()) return false;
     const std::string a = path_normalize(produced), b = path_normalize(wanted);
@@ -298,6 +316,7 @@ class Estimator {
             if (auto p = from_earlier_part(ni, c.output.empty() ? c.url : c.output, "downloaded", c.loc)) return p;
             if (auto p = from_name(c.output, "name of the downloaded file", c.loc)) return p;
             if (auto p = from_name(c.url, "name of the download URL", c.loc)) return p;
+            if (auto p = from_length(c)) return p;
             return std::nullopt;
           }
           case CommandKind::Export: {
@@ -466,6 +485,28 @@ class Estimator {
         t.source = src;
       }
       return t;
+    }
+    if (opt_.net && c.source.value && !c.source.unknown) {
+      const net::Lookup* l = opt_.net->find(std::string(trim(*c.source.value)));
+      if (l && l->dataset_bytes && *l->dataset_bytes > 0) {
+        const double bpt = s_.estimate.bytes_per_token;
+        const long long per_epoch = std::llround(static_cast<double>(*l->dataset_bytes) / bpt);
+        const long long epochs = e.max_epochs && *e.max_epochs > 0 ? *e.max_epochs : 1;
+        const long long v = per_epoch * epochs;
+        char bpt_text[32];
+        std::snprintf(bpt_text, sizeof bpt_text, "%g", bpt);
+        std::string src = "dataset " + l->subject + " (online): " + std::to_string(*l->dataset_bytes) + " bytes (" +
+                          l->size_source + ") / " + bpt_text + " bytes per token (estimate.bytes_per_token) × " +
+                          std::to_string(epochs) + " epoch" + (epochs == 1 ? "" : "s");
+        if (bound && *bound < v) {
+          t.value = bound;
+          t.source = bound_src + " (max_steps ends the run before " + src + ")";
+        } else {
+          t.value = v;
+          t.source = src;
+        }
+        return t;
+      }
     }
     if (bound) {
       t.value = bound;

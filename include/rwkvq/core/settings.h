@@ -60,9 +60,15 @@ struct SeverityOverride {
   Severity severity = Severity::Error;
 };
 
+struct EstimateSettings {
+  double bytes_per_token = 4;  // dataset bytes per training token (online dataset sizes)
+};
+
 struct Settings {
   std::map<std::string, SeverityOverride> rules;  // rule id -> override
   Limits limits;
+  EstimateSettings estimate;
+  bool online = false;  // `online: true`: validate/estimate look things up (DESIGN §9)
   std::vector<GpuSpec> gpus;
   std::vector<TargetSpec> targets;  // in size order: smallest first
   PriorityWeights priority;

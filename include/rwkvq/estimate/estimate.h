@@ -12,6 +12,10 @@
 
 namespace rwkvq {
 
+namespace net {
+struct NetFacts;  // rwkvq/net/lookup.h
+}
+
 struct ParamEstimate {
   std::optional<long long> value;  // parameters; nullopt = unknown
   std::string source;              // "init_model.py arguments (cell 4)", "file name RWKV-5-World-1B5", "--params", "unknown: ..."
@@ -76,6 +80,9 @@ struct EstimateOptions {
   std::optional<std::string> target;  // --target
   std::optional<long long> tokens;    // --tokens
   std::optional<long long> params;    // --params
+  // `--online`: looked-up dataset sizes (tokens of epoch-bounded runs) and file lengths
+  // (parameters when nothing better says); null = offline.
+  const net::NetFacts* net = nullptr;
 };
 
 // Throws UsageError for an unknown --target. Never throws on odd request contents.
