@@ -513,6 +513,13 @@ class Estimator {
       t.source = bound_src;
       return t;
     }
+    if (opt_.net && c.source.value && !c.source.unknown)
+      if (const net::Lookup* l = opt_.net->find(std::string(trim(*c.source.value)))) {
+        t.source = "unknown: max_steps not set, and the size of dataset " + l->subject +
+                   " could not be looked up online (" + std::string(net::to_string(l->outcome)) +
+                   (l->detail.empty() ? "" : ": " + l->detail) + "); give --tokens";
+        return t;
+      }
     t.source = "unknown: max_steps not set, so the tokens depend on the dataset's size; give --tokens";
     return t;
   }

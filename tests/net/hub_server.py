@@ -189,8 +189,12 @@ class Handler(BaseHTTPRequestHandler):
             LOG.append({"method": "SENT", "path": self.path, "bytes": sent})
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 drops the SYNs of a burst: a 1 s retransmit
+
+
 def main():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv = Server(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     print(srv.server_address[1], flush=True)
     srv.serve_forever()
