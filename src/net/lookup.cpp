@@ -105,7 +105,9 @@ LookupKind kind_of(const Command& c, const NotebookProgram& nb) {
   for (const auto& st : nb.stages) {
     const auto& cfg = st.config;
     if (cfg.load_model.value && !base.empty() && path_basename(*cfg.load_model.value) == base) return LookupKind::Model;
-    for (const auto* d : {&cfg.data_path, &cfg.source_data_dir})
+    std::vector<const Sourced<std::string>*> data = {&cfg.data_path, &cfg.source_data_dir};
+    for (const auto& in : st.data_inputs) data.push_back(&in);  // official trainer: --data_file …
+    for (const auto* d : data)
       if (d->value && !out.empty() && !d->value->empty() &&
           (path_basename(*d->value) == base || out.find(path_normalize(*d->value)) != std::string::npos))
         return LookupKind::Dataset;
