@@ -472,11 +472,8 @@ class Estimator {
       bound_src = "max_steps " + std::to_string(*e.max_steps) + " × " + batch_src + " × ctx_len " +
                   std::to_string(ctx);
     }
-    if (opt_.tokens) {
-      long long epochs = e.max_epochs && *e.max_epochs > 0 ? *e.max_epochs : 1;
-      long long v = *opt_.tokens * epochs;
-      std::string src = "--tokens " + std::to_string(*opt_.tokens) + " × " + std::to_string(epochs) + " epoch" +
-                        (epochs == 1 ? "" : "s");
+    // Tokens counted by epochs (v, said by src), unless max_steps ends the run first.
+    auto by_epochs = [&](long long v, const std::string& src) {
       if (bound && *bound < v) {
         t.value = bound;
         t.source = bound_src + " (max_steps ends the run before " + src + ")";
@@ -485,6 +482,13 @@ class Estimator {
         t.source = src;
       }
       return t;
+    };
+    if (opt_.tokens) {
+      long long epochs = e.max_epochs && *e.max_epochs > 0 ? *e.max_epochs : 1;
+      long long v = *opt_.tokens * epochs;
+      std::string src = "--tokens " + std::to_string(*opt_.tokens) + " × " + std::to_string(epochs) + " epoch" +
+                        (epochs == 1 ? "" : "s");
+      return by_epochs(v, src);
     }
     if (opt_.net && c.source.value && !c.source.unknown) {
       const net::Lookup* l = opt_.net->find(std::string(trim(*c.source.value)));
@@ -498,14 +502,7 @@ class Estimator {
         std::string src = "dataset " + l->subject + " (online): " + std::to_string(*l->dataset_bytes) + " bytes (" +
                           l->size_source + ") / " + bpt_text + " bytes per token (estimate.bytes_per_token) × " +
                           std::to_string(epochs) + " epoch" + (epochs == 1 ? "" : "s");
-        if (bound && *bound < v) {
-          t.value = bound;
-          t.source = bound_src + " (max_steps ends the run before " + src + ")";
-        } else {
-          t.value = v;
-          t.source = src;
-        }
-        return t;
+        return by_epochs(v, src);
       }
     }
     if (bound) {
