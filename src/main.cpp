@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     cli::add_estimate_command(app, g, exit_code);
     cli::add_queue_command(app, g, exit_code);
     cli::add_rules_command(app, g, exit_code);
+    cli::add_calibrate_command(app, g, exit_code);
     // An unknown command word would otherwise be reported as "A subcommand is required".
     for (int i = 1; i < argc; ++i) {
       std::string_view a = argv[i];

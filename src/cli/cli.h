@@ -7,6 +7,7 @@
 #include <string>
 
 #include "rwkvq/core/settings.h"
+#include "rwkvq/net/lookup.h"
 
 namespace rwkvq::cli {
 
@@ -19,10 +20,27 @@ struct GlobalOptions {
 // else the defaults. Throws InputError / UsageError.
 Settings resolve_settings(const GlobalOptions& g);
 
+// Fills settings.learned from the summary beside the queue (queue.json -> queue.learned.json;
+// `queue_file` "" = the default queue), unless `no_learn` (--no-learn) or limits.learn is false.
+// Never reads the queue itself. An unreadable summary is warned about and ignored.
+void load_learned(Settings& settings, const std::string& queue_file, bool no_learn);
+// --online / --offline / --refresh of validate and estimate (cli/online.cpp).
+struct OnlineFlags {
+  bool online = false, offline = false, refresh = false;
+};
+void add_online_flags(CLI::App* cmd, OnlineFlags& f);
+// Whether to go online (--offline wins over --online and `online: true`); UsageError on
+// contradictory flags.
+bool want_online(const OnlineFlags& f, const Settings& s);
+// Looks up what every request needs in one parallel round (null request: nothing); the
+// outcomes per request, in the same order.
+std::vector<net::NetFacts> look_up(const std::vector<const Request*>& requests, const OnlineFlags& f);
+
 // Each returns nothing; the subcommand's callback sets the exit code through `exit_code`.
 void add_validate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_rules_command(CLI::App& app, GlobalOptions& g, int& exit_code);
+void add_calibrate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 
 }  // namespace rwkvq::cli

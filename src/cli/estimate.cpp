@@ -19,6 +19,8 @@ struct EstimateArgs {
   std::string target;
   std::string tokens, params;
   std::string format = "text";
+  bool no_learn = false;
+  OnlineFlags online_flags;
 };
 
 // "1.5e9", "1500000000", "1.5B", "300M", "2T", "80k"
@@ -94,6 +96,16 @@ void print_text(const Request& req, const RequestEstimate& est, const Settings& 
       }
     }
   }
+  // Where the hours' utilisation comes from, per target (the same for every stage).
+  if (!est.parts.empty() && !est.parts.front().stages.empty()) {
+    o << "\nhours assume:";
+    const auto& ts = est.parts.front().stages.front().targets;
+    for (std::size_t i = 0; i < ts.size(); ++i)
+      o << (i ? "; " : " ") << ts[i].name << " "
+        << (ts[i].utilisation_source == "limits.utilisation" ? fmt("%.2f", ts[i].utilisation) + " (limits.utilisation)"
+                                                             : ts[i].utilisation_source);
+    o << "\n";
+  }
   o << "\ntarget: " << (est.target.empty() ? "none" : est.target) << " (" << est.target_reason << ")\n";
   o << "total: " << hours_text(est.total_hours) << "\n";
 }
@@ -109,13 +121,23 @@ void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
   sub->add_option("--tokens", args->tokens, "Training tokens per epoch (e.g. 2e9, 500M)");
   sub->add_option("--params", args->params, "Model parameters (e.g. 1.5e9, 1.5B); overrides what the request says");
   sub->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  sub->add_flag("--no-learn", args->no_learn,
+                "Hours with limits.utilisation, not the utilisation learned from the queue's done runs");
+  add_online_flags(sub, args->online_flags);
   sub->callback([args, &g, &exit_code] {
     Settings settings = resolve_settings(g);
+    load_learned(settings, "", args->no_learn);
+    const bool online = want_online(args->online_flags, settings);
     EstimateOptions opt;
     if (!args->target.empty()) opt.target = args->target;
     if (!args->tokens.empty()) opt.tokens = parse_count(args->tokens, "--tokens");
     if (!args->params.empty()) opt.params = parse_count(args->params, "--params");
     Request req = load_request(args->dir, load_limits(settings.limits));
+    std::vector<net::NetFacts> facts;
+    if (online) {
+      facts = look_up({&req}, args->online_flags);
+      opt.net = &facts[0];
+    }
     RequestEstimate est = estimate_request(req, settings, opt);
     if (args->format == "json") std::cout << estimate_json(req, est) << "\n";
     else print_text(req, est, settings);

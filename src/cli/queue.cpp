@@ -25,6 +25,7 @@
 #include "rwkvq/queue/document.h"
 #include "rwkvq/queue/duration.h"
 #include "rwkvq/queue/intake.h"
+#include "rwkvq/queue/learn.h"
 #include "rwkvq/queue/priority.h"
 #include "rwkvq/queue/scheduler.h"
 #include "rwkvq/queue/states.h"
@@ -32,6 +33,7 @@
 #include "rwkvq/report/report.h"
 #include "rwkvq/request/request.h"
 #include "rwkvq/rules/rule.h"
+#include "rwkvq/util/atomic_file.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq::cli {
@@ -44,13 +46,14 @@ struct QueueOptions {
   std::string queue;   // --queue
   std::string by;      // --by
   std::string format = "text";
+  bool no_learn = false;  // --no-learn
   // add
   std::string dir, kind = "community", target;
   int boost = 0;
   // list
   bool all = false, explain = false;
   // show / actions / bump
-  std::string ref, reason, node;
+  std::string ref, reason, node, at;
   int amount = 0;
   // next
   std::string window;
@@ -68,6 +71,14 @@ std::string who(const QueueOptions& o) {
 
 QueueStore store_of(const QueueOptions& o) {
   return QueueStore(o.queue.empty() ? default_queue_path() : std::filesystem::path(o.queue));
+}
+
+// The queue as the commands see it: its unfinished parts' hours follow the utilisation learned
+// from its own done runs (learn.h), unless --no-learn or limits.learn: false.
+Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s) {
+  Queue q = store.read();
+  if (!o.no_learn && s.limits.learn) apply_learned(q, learn_from_queue(q).usable());
+  return q;
 }
 
 // Text from a request (titles, handles, folders) is shown safely on a terminal.
@@ -131,11 +142,13 @@ int run_add(const QueueOptions& o, const GlobalOptions& g) {
   if (!std::filesystem::is_directory(o.dir, ec))
     throw UsageError(o.dir + ": " + (std::filesystem::exists(o.dir, ec) ? "not a folder" : "no such folder"));
   auto store = store_of(o);
+  Settings learned_settings = settings;
+  load_learned(learned_settings, store.file().string(), o.no_learn);
 
   Request req = load_request(o.dir, load_limits(settings.limits));
   EstimateOptions eo;
   if (!o.target.empty()) eo.target = o.target;
-  const RequestEstimate estimate = estimate_request(req, settings, eo);
+  const RequestEstimate estimate = estimate_request(req, learned_settings, eo);
   std::optional<std::string> target;
   if (!o.target.empty()) target = o.target;
   RuleContext ctx{settings, &estimate, target};
@@ -159,7 +172,7 @@ int run_add(const QueueOptions& o, const GlobalOptions& g) {
   if (!o.target.empty()) io.target = o.target;
   io.boost = o.boost;
   Entry entry = make_entry(req, estimate, io);
-  ChangeInfo info{who(o), now(), o.reason, "", ""};
+  ChangeInfo info{who(o), now(), o.reason, "", "", std::nullopt};
   std::string id;
   Queue q = store.transact(
       [&](Queue& queue) {
@@ -188,7 +201,7 @@ int run_add(const QueueOptions& o, const GlobalOptions& g) {
 int run_list(const QueueOptions& o, const GlobalOptions& g) {
   const Settings settings = resolve_settings(g);
   auto store = store_of(o);
-  const Queue q = store.read();
+  const Queue q = read_learned_queue(store, o, settings);
   const Time t = now();
   const auto& w = settings.priority;
   const auto ranked = rank_queue(q, w, t, o.all);
@@ -250,7 +263,7 @@ int run_list(const QueueOptions& o, const GlobalOptions& g) {
 int run_show(const QueueOptions& o, const GlobalOptions& g) {
   const Settings settings = resolve_settings(g);
   const PartRef ref = parse_part_ref(o.ref);
-  const Queue q = store_of(o).read();
+  const Queue q = read_learned_queue(store_of(o), o, settings);
   const Entry* e = q.find(ref.id);
   if (!e) throw Refused("no request " + ref.id + " in the queue");
   const Time t = now();
@@ -279,12 +292,26 @@ int run_show(const QueueOptions& o, const GlobalOptions& g) {
     if (p.started) out << "  started " << format_time(*p.started);
     if (p.finished) out << "  finished " << format_time(*p.finished);
     out << "\n";
+    if (p.state == PartState::Done && p.real_hours) {
+      // Real hours next to the estimate on the target it ran on, and the work behind it.
+      const std::string ran = p.ran_on.empty() ? e->target : p.ran_on;
+      out << "       real " << format_hours(*p.real_hours) << " on " << ran << ", estimate "
+          << format_hours(part_hours(*e, p, ran));
+      if (p.flops) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.3g FLOPs", *p.flops);
+        out << " for " << buf;
+      }
+      if (auto r = learned_run(*e, p)) out << "; achieved utilisation " << fixed(r->achieved, 3);
+      out << "\n";
+    }
   }
   out << "  history:\n";
   for (const auto& h : e->history) {
     out << "    " << format_time(h.at) << "  " << pad(safe(h.by), 12) << " " << h.action;
     if (h.part > 0) out << " part " << h.part;
     if (!h.reason.empty()) out << ": " << safe(h.reason);
+    if (h.recorded) out << "  (recorded " << format_time(*h.recorded) << ")";
     out << "\n";
   }
   std::cout << out.str();
@@ -297,22 +324,44 @@ int run_action(Action action, const QueueOptions& o, const GlobalOptions& g) {
   const Settings settings = resolve_settings(g);
   check_target(settings, o.target);
   const PartRef ref = parse_part_ref(o.ref);
-  ChangeInfo info{who(o), now(), o.reason, o.node, o.target};
+  ChangeInfo info{who(o), now(), o.reason, o.node, o.target, std::nullopt};
+  if (!o.at.empty()) {
+    info.at = parse_at(o.at, info.now);
+    if (!info.at)
+      throw UsageError("--at '" + o.at + "': not a time (2024-05-01T12:00Z, 2024-05-01 12:00, or 3h ago)");
+  }
   int part = 0;
-  Queue q = store_of(o).transact([&](Queue& queue) {
-    part = apply_action(queue, ref, action, info);
-    return true;
-  });
+  auto store = store_of(o);
+  // Every done updates the learned summary beside the queue, under the same lock.
+  std::function<void(const Queue&)> after;
+  if (action == Action::Done)
+    after = [&store](const Queue& written) {
+      const auto file = learned_path(store.file());
+      remove_stale_temps(file);
+      write_file_atomic(file, serialize_learned(learn_from_queue(written)));
+    };
+  Queue q = store.transact(
+      [&](Queue& queue) {
+        part = apply_action(queue, ref, action, info);
+        return true;
+      },
+      /*create=*/false, after);
   const Entry& e = *q.find(ref.id);
   const Part& p = e.parts[static_cast<std::size_t>(part - 1)];
   if (o.format == "json") {
-    print_json(ojson{{"id", e.id}, {"part", part}, {"action", to_string(action)},
-                     {"state", to_string(p.state)}, {"request_state", request_state(e)}});
+    ojson j{{"id", e.id}, {"part", part}, {"action", to_string(action)},
+            {"state", to_string(p.state)}, {"request_state", request_state(e)}};
+    if (action == Action::Done)
+      j["real_hours"] = p.real_hours ? ojson(*p.real_hours) : ojson(nullptr);
+    print_json(j);
     return 0;
   }
   std::cout << e.id << "/part" << part << ": " << to_string(p.state);
   if (action == Action::Start) std::cout << " on " << safe(p.node);
   if (action == Action::Reject || action == Action::Cancel) std::cout << " (request " << request_state(e) << ")";
+  if (action == Action::Done && p.real_hours)
+    std::cout << " in " << format_hours(*p.real_hours) << " (estimate "
+              << format_hours(part_hours(e, p, p.ran_on.empty() ? e.target : p.ran_on)) << ")";
   if (action == Action::Done) {
     const int cur = current_part(e);
     if (cur < 0) std::cout << " (request done: every part finished)";
@@ -323,7 +372,7 @@ int run_action(Action action, const QueueOptions& o, const GlobalOptions& g) {
 }
 
 int run_bump(const QueueOptions& o, const GlobalOptions&) {
-  ChangeInfo info{who(o), now(), o.reason, "", ""};
+  ChangeInfo info{who(o), now(), o.reason, "", "", std::nullopt};
   int boost = 0;
   std::string id;
   store_of(o).transact([&](Queue& queue) {
@@ -352,7 +401,7 @@ int run_next(const QueueOptions& o, const GlobalOptions& g) {
     window = parse_duration_hours(o.window);
     if (!window) throw UsageError("--window '" + o.window + "': not a duration (4h, 90m, 1h30m, 2.5h)");
   }
-  const Queue q = store_of(o).read();
+  const Queue q = read_learned_queue(store_of(o), o, settings);
   const auto r = next_part(q, settings.priority, o.target, window, now());
   if (o.format == "json") {
     ojson passed = ojson::array();
@@ -411,7 +460,7 @@ int run_plan(const QueueOptions& o, const GlobalOptions& g) {
     if (!parsed) throw UsageError("--from '" + o.from + "': not a time (2024-05-01T12:00Z, or now)");
     from = *parsed;
   }
-  const Queue q = store_of(o).read();
+  const Queue q = read_learned_queue(store_of(o), o, settings);
   std::vector<NodeSpec> nodes;
   if (!o.nodes.empty()) {
     nodes = parse_nodes(o.nodes);
@@ -515,6 +564,8 @@ void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
                 "~/.local/share/rwkvq/queue.json)");
   q->add_option("--by", o->by, "Who makes the change (default: $USER)");
   q->add_option("--format", o->format, "Output: text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  q->add_flag("--no-learn", o->no_learn,
+              "Estimates with limits.utilisation, not the utilisation learned from the queue's done runs");
   q->footer("Exit status: 0 ok, 1 refused (illegal move, unknown id, request with errors),\n"
             "2 bad usage or a queue file that cannot be used (reported with path:line:col, never overwritten).");
 
@@ -553,6 +604,10 @@ void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto* cmd = q->add_subcommand(std::string(to_string(action)), help);
     cmd->add_option("ID", o->ref, "Request id, or one part: r12/part2 (default: its current part)")->required();
     cmd->add_option("--reason", o->reason, "Why (kept in the history)");
+    if (action == Action::Start || action == Action::Done || action == Action::Fail)
+      cmd->add_option("--at", o->at,
+                      "When it happened, to record it after the fact: ISO-8601 UTC (2024-05-01T12:00Z) or "
+                      "'3h ago' (default: now)");
     if (action == Action::Start) {
       cmd->add_option("--node", o->node, "Node it runs on (default: the target's name)");
       cmd->add_option("--target", o->target, "Runner target of that node (default: the request's)");

@@ -4,6 +4,8 @@
 
 #include "cli/cli.h"
 #include "rwkvq/core/error.h"
+#include "rwkvq/queue/learn.h"
+#include "rwkvq/queue/store.h"
 #include "rwkvq/rules/rule.h"
 
 namespace rwkvq::cli {
@@ -29,6 +31,25 @@ Settings resolve_settings(const GlobalOptions& g) {
   }
   if (auto found = find_settings_file(std::filesystem::current_path())) return load_checked(*found);
   return default_settings();
+}
+
+void load_learned(Settings& settings, const std::string& queue_file, bool no_learn) {
+  settings.learned.clear();
+  if (no_learn || !settings.limits.learn) return;
+  std::filesystem::path file;
+  try {
+    file = queue_file.empty() ? queue::default_queue_path() : std::filesystem::path(queue_file);
+  } catch (const UsageError&) {
+    return;  // no queue anywhere: nothing learned
+  }
+  try {
+    settings.learned = queue::read_learned(file).usable();
+  } catch (const InputError& e) {
+    spdlog::warn("{} (ignored: estimates use limits.utilisation)", e.what());
+    return;
+  }
+  for (const auto& [target, l] : settings.learned)
+    spdlog::debug("utilisation on {}: {:.3f} learned from {} runs", target, l.utilisation, l.runs);
 }
 
 }  // namespace rwkvq::cli

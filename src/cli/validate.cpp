@@ -41,6 +41,8 @@ struct ValidateOptions {
   bool pr = false;
   std::string base, repo, title;
   bool base_set = false, repo_set = false, title_set = false;
+  bool no_learn = false;
+  OnlineFlags online_flags;
 };
 
 // `validate --pr`: the branch, the folders to validate (display path as the user would type it
@@ -129,6 +131,7 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
   auto format = parse_report_format(opt.format);
   if (!format) throw UsageError("unknown --format '" + opt.format + "' (text, json or github)");
   Settings settings = resolve_settings(g);
+  load_learned(settings, "", opt.no_learn);
   std::optional<std::string> target;
   if (!opt.target.empty()) {
     if (!settings.target(opt.target)) {
@@ -145,12 +148,23 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
                      " needs --pr (it is about the pull request's branch)");
   if (!opt.pr && opt.dirs.empty()) throw UsageError("DIR is required: validate DIR... (or validate --pr)");
 
+  const bool online = want_online(opt.online_flags, settings);
   std::optional<PrRun> pr;
   if (opt.pr) pr = read_pr(opt, settings);
   const std::vector<std::string>& dirs = pr ? pr->dirs : opt.dirs;
 
   bool unusable = false;
   std::vector<RequestReport> reports;
+  auto report_error = [&](const std::string& dir, const std::exception& e, bool internal) {
+    if (internal)  // a bug, not the request's fault: say so, keep going with the other folders
+      std::cerr << "rwkvq: internal error: " << sanitize_for_terminal(dir) << ": " << sanitize_for_terminal(e.what())
+                << "\n";
+    else
+      std::cerr << "rwkvq: error: " << sanitize_for_terminal(e.what()) << "\n";
+    unusable = true;
+  };
+  // Read every folder first, so that with --online all their look-ups go out in one round.
+  std::vector<std::pair<std::string, std::optional<Request>>> loaded;
   for (const auto& dir : dirs) {
     if (auto why = unusable_folder(dir)) {
       std::cerr << "rwkvq: error: " << sanitize_for_terminal(dir) << ": " << *why << "\n";
@@ -158,28 +172,43 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
       continue;
     }
     try {
-      Request req = load_request(dir, load_limits(settings.limits));
+      loaded.emplace_back(dir, load_request(dir, load_limits(settings.limits)));
+    } catch (const UsageError& e) {
+      report_error(dir, e, false);
+    } catch (const InputError& e) {
+      report_error(dir, e, false);
+    } catch (const std::exception& e) {
+      report_error(dir, e, true);
+    }
+  }
+  std::vector<net::NetFacts> net_facts;
+  if (online) {
+    std::vector<const Request*> reqs;
+    for (const auto& [dir, req] : loaded) reqs.push_back(&*req);
+    net_facts = look_up(reqs, opt.online_flags);
+  }
+  for (std::size_t i = 0; i < loaded.size(); ++i) {
+    const std::string& dir = loaded[i].first;
+    const Request& req = *loaded[i].second;
+    try {
       EstimateOptions eo;
       eo.target = target;
+      if (online) eo.net = &net_facts[i];
       RequestEstimate estimate = estimate_request(req, settings, eo);
       RuleContext ctx{settings, &estimate, target};
       if (pr) ctx.branch = &pr->facts;
+      if (online) ctx.net = &net_facts[i];
       CheckOptions co;
       co.strict = opt.strict;
       auto findings = run_rules(req, ctx, co);
       spdlog::debug("{}: {} findings", dir, findings.size());
       reports.push_back(make_report(req, std::move(findings), &estimate));
     } catch (const UsageError& e) {
-      std::cerr << "rwkvq: error: " << sanitize_for_terminal(e.what()) << "\n";
-      unusable = true;
+      report_error(dir, e, false);
     } catch (const InputError& e) {
-      std::cerr << "rwkvq: error: " << sanitize_for_terminal(e.what()) << "\n";
-      unusable = true;
+      report_error(dir, e, false);
     } catch (const std::exception& e) {
-      // A bug, not the request's fault: say so, keep going with the other folders.
-      std::cerr << "rwkvq: internal error: " << sanitize_for_terminal(dir) << ": "
-                << sanitize_for_terminal(e.what()) << "\n";
-      unusable = true;
+      report_error(dir, e, true);
     }
   }
 
@@ -237,6 +266,9 @@ void add_validate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
       ->each([opt](const std::string&) { opt->repo_set = true; });
   cmd->add_option("--title", opt->title, "With --pr: the pull request's title, checked too")
       ->each([opt](const std::string&) { opt->title_set = true; });
+  cmd->add_flag("--no-learn", opt->no_learn,
+                "limits/ rules with limits.utilisation, not the utilisation learned from the queue's done runs");
+  add_online_flags(cmd, opt->online_flags);
   cmd->footer(
       "Exit status: 0 no errors, 1 a request (or with --pr the branch) has errors (or warnings with\n"
       "--strict), 2 bad usage, a folder that cannot be read (the others are still reported), or with\n"

@@ -57,7 +57,9 @@ class Loader {
       else if (key == "targets") targets(v);
       else if (key == "priority") priority(v);
       else if (key == "content") content(v);
-      else unknown(kv.first, key, {"rules", "limits", "gpus", "targets", "priority", "content"});
+      else if (key == "online") online(v);
+      else if (key == "estimate") estimate(v);
+      else unknown(kv.first, key, {"rules", "limits", "gpus", "targets", "priority", "content", "online", "estimate"});
     }
   }
 
@@ -197,6 +199,22 @@ class Loader {
     }
   }
 
+  void online(const YAML::Node& v) {
+    bool b = false;
+    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) fail(v, "'online' must be true or false");
+    s_.online = b;
+  }
+
+  void estimate(const YAML::Node& v) {
+    if (v.IsNull()) return;
+    need_map(v, "estimate");
+    for (const auto& kv : v) {
+      const std::string k = key_of(kv.first);
+      if (k == "bytes_per_token") s_.estimate.bytes_per_token = positive(kv.second, "estimate." + k);
+      else unknown(kv.first, k, {"bytes_per_token"});
+    }
+  }
+
   void limits(const YAML::Node& v) {
     if (v.IsNull()) return;
     need_map(v, "limits");
@@ -221,11 +239,15 @@ class Loader {
       else if (k == "max_cells") l.max_cells = static_cast<long long>(positive(x, w));
       else if (k == "max_code_lines") l.max_code_lines = static_cast<long long>(positive(x, w));
       else if (k == "time_budget_seconds") l.time_budget_seconds = positive(x, w);
-      else
+      else if (k == "learn") {
+        bool b = true;
+        if (!x.IsScalar() || !YAML::convert<bool>::decode(x, b)) fail(x, "'limits.learn' must be true or false");
+        l.learn = b;
+      } else
         unknown(kv.first, k, {"max_params", "stage3_params", "max_hours", "max_file_bytes", "max_text_bytes",
                               "utilisation", "stage3_slowdown", "offload_slowdown", "activation_bytes",
                               "overhead_gib", "max_read_bytes", "max_cells", "max_code_lines",
-                              "time_budget_seconds"});
+                              "time_budget_seconds", "learn"});
     }
   }
 

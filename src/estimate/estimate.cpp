@@ -16,7 +16,10 @@
 //   3. model.n_layer / model.n_embd (/ vocab_size) of the effective config;
 //   else unknown, with the reason.
 // Tokens: max_steps × batch × ctx_len when max_steps > 0 (an upper bound: max_epochs may end
-// the run sooner); --tokens × epochs (capped by that bound); else unknown.
+// the run sooner); --tokens × epochs (capped by that bound); with --online, the dataset's size
+// from the datasets-server (bytes / estimate.bytes_per_token) × epochs, capped likewise; else
+// unknown. Parameters with --online, when no source above says: a downloaded model file's
+// length / 2 (bf16 weights, 2 bytes per parameter).
 // Target choice without --target: the smallest target (settings order) where every stage fits
 // in memory (unknown counts as fitting) and every part's known hours are ≤ limits.max_hours;
 // else the target that fits in memory with the fewest hours for the longest part (limits/hours
@@ -25,12 +28,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 
 #include "rwkvq/core/error.h"
 #include "rwkvq/estimate/hours.h"
 #include "rwkvq/estimate/memory.h"
 #include "rwkvq/estimate/params.h"
+#include "rwkvq/net/lookup.h"
 #include "rwkvq/request/vpath.h"
 #include "rwkvq/util/strings.h"
 
@@ -127,6 +132,16 @@ class Estimator {
       te.gpus = t.gpus;
       te.gpu = t.gpu;
       te.gpus_used = devices && *devices > 0 ? static_cast<int>(std::min<long long>(*devices, t.gpus)) : t.gpus;
+      Limits limits = s_.limits;  // the utilisation learned on this target replaces the default
+      te.utilisation = limits.utilisation;
+      te.utilisation_source = "limits.utilisation";
+      if (auto lu = s_.learned.find(t.name); limits.learn && lu != s_.learned.end()) {
+        te.utilisation = limits.utilisation = lu->second.utilisation;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2f", lu->second.utilisation);
+        te.utilisation_source = std::string(buf) + " learned from " + std::to_string(lu->second.runs) + " run" +
+                                (lu->second.runs == 1 ? "" : "s") + " on " + t.name;
+      }
       const GpuSpec* g = s_.gpu(t.gpu);
       if (!g) {
         te.why = "GPU '" + t.gpu + "' not in the catalogue";
@@ -147,7 +162,7 @@ class Estimator {
         te.fits = *te.memory_gib_per_gpu <= g->memory_gib;
         if (e.tokens.value)
           te.hours = training_hours(mi.params, static_cast<double>(*e.tokens.value), te.gpus_used, g->bf16_tflops,
-                                    strat, s_.limits);
+                                    strat, limits);
         else
           te.why = "training tokens unknown";
       } else {
@@ -192,6 +207,20 @@ class Estimator {
     p.loc = loc;
     return p;
   }
+
+  // --online: a downloaded model file's length, bf16 weights at 2 bytes per parameter.
+  std::optional<ParamEstimate> from_length(const Command& c) const {
+    if (!opt_.net) return std::nullopt;
+    const net::Lookup* l = opt_.net->find(c.url);
+    if (!l || !l->length || *l->length < 2) return std::nullopt;
+    ParamEstimate p;
+    p.value = *l->length / kBytesPerBf16Param;
+    p.source = with_cell("length of the downloaded file " + path_basename(c.url.substr(0, c.url.find('?'))), c.loc) +
+               " (online: " + std::to_string(*l->length) + " bytes / 2 bytes per bf16 parameter)";
+    p.loc = c.loc;
+    return p;
+  }
+  static constexpr long long kBytesPerBf16Param = 2;
 
   static bool same_file(const std::string& produced, const std::string& wanted) {
     if (produced.empty() || wanted.empty()) return false;
@@ -287,6 +316,7 @@ class Estimator {
             if (auto p = from_earlier_part(ni, c.output.empty() ? c.url : c.output, "downloaded", c.loc)) return p;
             if (auto p = from_name(c.output, "name of the downloaded file", c.loc)) return p;
             if (auto p = from_name(c.url, "name of the download URL", c.loc)) return p;
+            if (auto p = from_length(c)) return p;
             return std::nullopt;
           }
           case CommandKind::Export: {
@@ -442,11 +472,8 @@ class Estimator {
       bound_src = "max_steps " + std::to_string(*e.max_steps) + " × " + batch_src + " × ctx_len " +
                   std::to_string(ctx);
     }
-    if (opt_.tokens) {
-      long long epochs = e.max_epochs && *e.max_epochs > 0 ? *e.max_epochs : 1;
-      long long v = *opt_.tokens * epochs;
-      std::string src = "--tokens " + std::to_string(*opt_.tokens) + " × " + std::to_string(epochs) + " epoch" +
-                        (epochs == 1 ? "" : "s");
+    // Tokens counted by epochs (v, said by src), unless max_steps ends the run first.
+    auto by_epochs = [&](long long v, const std::string& src) {
       if (bound && *bound < v) {
         t.value = bound;
         t.source = bound_src + " (max_steps ends the run before " + src + ")";
@@ -455,12 +482,41 @@ class Estimator {
         t.source = src;
       }
       return t;
+    };
+    if (opt_.tokens) {
+      long long epochs = e.max_epochs && *e.max_epochs > 0 ? *e.max_epochs : 1;
+      long long v = *opt_.tokens * epochs;
+      std::string src = "--tokens " + std::to_string(*opt_.tokens) + " × " + std::to_string(epochs) + " epoch" +
+                        (epochs == 1 ? "" : "s");
+      return by_epochs(v, src);
+    }
+    if (opt_.net && c.source.value && !c.source.unknown) {
+      const net::Lookup* l = opt_.net->find(std::string(trim(*c.source.value)));
+      if (l && l->dataset_bytes && *l->dataset_bytes > 0) {
+        const double bpt = s_.estimate.bytes_per_token;
+        const long long per_epoch = std::llround(static_cast<double>(*l->dataset_bytes) / bpt);
+        const long long epochs = e.max_epochs && *e.max_epochs > 0 ? *e.max_epochs : 1;
+        const long long v = per_epoch * epochs;
+        char bpt_text[32];
+        std::snprintf(bpt_text, sizeof bpt_text, "%g", bpt);
+        std::string src = "dataset " + l->subject + " (online): " + std::to_string(*l->dataset_bytes) + " bytes (" +
+                          l->size_source + ") / " + bpt_text + " bytes per token (estimate.bytes_per_token) × " +
+                          std::to_string(epochs) + " epoch" + (epochs == 1 ? "" : "s");
+        return by_epochs(v, src);
+      }
     }
     if (bound) {
       t.value = bound;
       t.source = bound_src;
       return t;
     }
+    if (opt_.net && c.source.value && !c.source.unknown)
+      if (const net::Lookup* l = opt_.net->find(std::string(trim(*c.source.value)))) {
+        t.source = "unknown: max_steps not set, and the size of dataset " + l->subject +
+                   " could not be looked up online (" + std::string(net::to_string(l->outcome)) +
+                   (l->detail.empty() ? "" : ": " + l->detail) + "); give --tokens";
+        return t;
+      }
     t.source = "unknown: max_steps not set, so the tokens depend on the dataset's size; give --tokens";
     return t;
   }

@@ -60,7 +60,9 @@ std::string estimate_json(const Request& req, const RequestEstimate& est) {
                            {"memory_gib_per_gpu", round2(t.memory_gib_per_gpu)},
                            {"fits", opt(t.fits)},
                            {"hours", round2(t.hours)},
-                           {"why", t.why}});
+                           {"why", t.why},
+                           {"utilisation", t.utilisation},
+                           {"utilisation_source", t.utilisation_source}});
       }
       js["targets"] = targets;
       stages.push_back(js);

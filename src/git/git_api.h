@@ -8,6 +8,7 @@ namespace rwkvq::git {
 
 #define RWKVQ_GIT_FUNCTIONS(X) \
   X(git_libgit2_init)          \
+  X(git_libgit2_shutdown)      \
   X(git_libgit2_version)       \
   X(git_error_last)            \
   X(git_repository_open_ext)   \

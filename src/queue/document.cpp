@@ -610,6 +610,15 @@ class Reader {
       } else if (key == "finished") {
         push("finished");
         p.finished = time(true);
+      } else if (key == "flops") {
+        push("flops");
+        p.flops = hours();
+      } else if (key == "ran_on") {
+        push("ran_on");
+        p.ran_on = str();
+      } else if (key == "real_hours") {
+        push("real_hours");
+        p.real_hours = hours();
       } else if (key == "on") {
         push("on");
         object("\"on\"", [&](const std::string& target, std::size_t) {
@@ -617,6 +626,14 @@ class Reader {
           object("a target estimate", [&](const std::string& k2, std::size_t k2_pos) {
             if (k2 == "hours") { push("hours"); f.hours = hours(); pop(); }
             else if (k2 == "fits") { push("fits"); f.fits = bool_or_null(); pop(); }
+            else if (k2 == "utilisation") {
+              push("utilisation");
+              const std::size_t at2 = i_;
+              f.utilisation = hours();
+              if (f.utilisation && (*f.utilisation <= 0 || *f.utilisation > 1))
+                fail_at(at2, name() + " must be a fraction of the peak: greater than 0, at most 1");
+              pop();
+            }
             else unknown(k2, k2_pos);
           });
           p.on[target] = f;
@@ -643,6 +660,7 @@ class Reader {
       else if (key == "action") { push("action"); h.action = str(true); seen |= 4; }
       else if (key == "part") { push("part"); h.part = static_cast<int>(integer(0, 1000000)); }
       else if (key == "reason") { push("reason"); h.reason = str(); }
+      else if (key == "recorded") { push("recorded"); h.recorded = time(true); }
       else unknown(key, key_pos);
       pop();
     });
@@ -822,10 +840,15 @@ nlohmann::ordered_json entry_json(const Entry& e) {
     j["finished"] = opt_time(p.finished);
     if (!p.on.empty()) {
       ojson on = ojson::object();
-      for (const auto& [name, f] : p.on)
+      for (const auto& [name, f] : p.on) {
         on[name] = ojson{{"hours", opt(f.hours)}, {"fits", f.fits ? ojson(*f.fits) : ojson(nullptr)}};
+        if (f.utilisation) on[name]["utilisation"] = *f.utilisation;
+      }
       j["on"] = std::move(on);
     }
+    if (p.flops) j["flops"] = *p.flops;
+    if (!p.ran_on.empty()) j["ran_on"] = p.ran_on;
+    if (p.real_hours) j["real_hours"] = *p.real_hours;
     parts.push_back(std::move(j));
   }
   r["parts"] = std::move(parts);
@@ -837,6 +860,7 @@ nlohmann::ordered_json entry_json(const Entry& e) {
     j["action"] = h.action;
     j["part"] = h.part;
     if (!h.reason.empty()) j["reason"] = h.reason;
+    if (h.recorded) j["recorded"] = format_time(*h.recorded);
     hist.push_back(std::move(j));
   }
   r["history"] = std::move(hist);
@@ -886,10 +910,14 @@ std::string serialize_queue(const Queue& q) {
           out += ": {\"hours\": "; put_opt(out, f.hours);
           out += ", \"fits\": ";
           out += f.fits ? (*f.fits ? "true" : "false") : "null";
+          if (f.utilisation) { out += ", \"utilisation\": "; put_number(out, *f.utilisation); }
           out += "}";
         }
         out += "}";
       }
+      if (p.flops) { out += ", \"flops\": "; put_number(out, *p.flops); }
+      if (!p.ran_on.empty()) { out += ", \"ran_on\": "; put_string(out, p.ran_on); }
+      if (p.real_hours) { out += ", \"real_hours\": "; put_number(out, *p.real_hours); }
       out += "}";
     }
     out += "\n      ],\n";
@@ -902,6 +930,7 @@ std::string serialize_queue(const Queue& q) {
       out += ", \"action\": "; put_string(out, h.action);
       out += ", \"part\": " + std::to_string(h.part);
       if (!h.reason.empty()) { out += ", \"reason\": "; put_string(out, h.reason); }
+      if (h.recorded) { out += ", \"recorded\": "; put_string(out, format_time(*h.recorded)); }
       out += "}";
     }
     out += e.history.empty() ? "]\n    }" : "\n      ]\n    }";

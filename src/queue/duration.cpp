@@ -55,4 +55,19 @@ std::string format_hours(std::optional<double> hours) {
   return buf;
 }
 
+std::optional<Time> parse_at(std::string_view text, Time now) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (text == "now") return now;
+  constexpr std::string_view ago = " ago";
+  if (text.size() > ago.size() && text.substr(text.size() - ago.size()) == ago) {
+    std::string_view d = text.substr(0, text.size() - ago.size());
+    while (!d.empty() && d.back() == ' ') d.remove_suffix(1);
+    auto h = parse_duration_hours(d);
+    if (!h) return std::nullopt;
+    return now - static_cast<Time>(std::llround(*h * 3600.0));
+  }
+  return parse_time(text);
+}
+
 }  // namespace rwkvq::queue

@@ -95,15 +95,26 @@ Entry make_entry(const Request& req, const RequestEstimate& est, const IntakeOpt
       std::map<std::string, bool> hours_unknown;
       for (const auto& st : pe.stages) {
         for (const auto& te : st.targets) {
-          auto [it, fresh] = on.try_emplace(te.name, TargetFit{0.0, true});
+          auto [it, fresh] = on.try_emplace(te.name, TargetFit{0.0, true, std::nullopt});
           TargetFit& f = it->second;
           if (te.hours && !hours_unknown[te.name]) f.hours = *f.hours + *te.hours;
           else { hours_unknown[te.name] = true; f.hours.reset(); }
           if (te.fits == false) f.fits = false;
           else if (!te.fits && f.fits == true) f.fits.reset();
+          if (te.utilisation > 0) f.utilisation = te.utilisation;  // what the hours assume (learn.h)
           (void)fresh;
         }
       }
+      // The work behind the hours: 6·N·T summed over the stages (unknown if any stage is).
+      double flops = 0;
+      bool flops_known = !pe.stages.empty();
+      for (const auto& st : pe.stages) {
+        if (st.params.value && st.tokens.value)
+          flops += 6.0 * static_cast<double>(*st.params.value) * static_cast<double>(*st.tokens.value);
+        else
+          flops_known = false;
+      }
+      if (flops_known) p.flops = flops;
       for (auto& [name, f] : on)
         if (f.hours) f.hours = round2(*f.hours);
       p.on = std::move(on);
@@ -132,7 +143,7 @@ std::string add_entry(Queue& q, Entry e, const ChangeInfo& info) {
                     std::string(request_state(other)) + ")");
   e.id = "r" + std::to_string(q.next_id++);
   e.submitted = e.since = info.now;
-  e.history.push_back(HistoryEntry{info.now, info.by, "add", 0, info.reason});
+  e.history.push_back(HistoryEntry{info.now, info.by, "add", 0, info.reason, std::nullopt});
   q.requests.push_back(std::move(e));
   return q.requests.back().id;
 }

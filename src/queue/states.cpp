@@ -76,7 +76,9 @@ std::string part_name(const Entry& e, int n) {
 }
 
 void record(Entry& e, const ChangeInfo& info, std::string_view action, int part) {
-  e.history.push_back(HistoryEntry{info.now, info.by, std::string(action), part, info.reason});
+  HistoryEntry h{info.at.value_or(info.now), info.by, std::string(action), part, info.reason, std::nullopt};
+  if (info.at && *info.at != info.now) h.recorded = info.now;
+  e.history.push_back(std::move(h));
 }
 
 }  // namespace
@@ -106,6 +108,13 @@ int apply_action(Queue& q, const PartRef& ref, Action action, const ChangeInfo& 
     return false;
   };
 
+  const Time when = info.at.value_or(info.now);
+  if (info.at) {
+    if (action != Action::Start && action != Action::Done && action != Action::Fail)
+      refuse("--at is only for start, done and fail");
+    if (*info.at > info.now)
+      refuse("--at " + format_time(*info.at) + " is in the future (now is " + format_time(info.now) + ")");
+  }
   switch (action) {
     case Action::Start: {
       if (!state_is({PartState::Queued, PartState::Skipped, PartState::Failed}))
@@ -115,6 +124,16 @@ int apply_action(Queue& q, const PartRef& ref, Action action, const ChangeInfo& 
         if (prev.state != PartState::Done)
           refuse("part " + std::to_string(prev.n) + " is " + std::string(to_string(prev.state)) +
                  "; part " + std::to_string(p.n) + " runs only after it is done");
+      }
+      if (info.at) {
+        if (idx > 0) {
+          const Part& prev = e.parts[static_cast<std::size_t>(idx - 1)];
+          if (prev.finished && when < *prev.finished)
+            refuse("--at " + format_time(when) + " is before part " + std::to_string(prev.n) + " finished (" +
+                   format_time(*prev.finished) + ")");
+        }
+        if (p.finished && when < *p.finished)
+          refuse("--at " + format_time(when) + " is before this part last ended (" + format_time(*p.finished) + ")");
       }
       const std::string target = info.target.empty() ? e.target : info.target;
       std::string why;
@@ -128,8 +147,10 @@ int apply_action(Queue& q, const PartRef& ref, Action action, const ChangeInfo& 
       }
       p.state = PartState::Running;
       p.node = node;
-      p.started = info.now;
+      p.ran_on = target;
+      p.started = when;
       p.finished.reset();
+      p.real_hours.reset();
       ChangeInfo i2 = info;
       if (i2.reason.empty() && target != e.target) i2.reason = "on " + target;
       record(e, i2, "start", p.n);
@@ -139,8 +160,12 @@ int apply_action(Queue& q, const PartRef& ref, Action action, const ChangeInfo& 
     case Action::Fail:
       if (state != PartState::Running)
         refuse("it is " + std::string(to_string(state)) + ", not running (start it first)");
+      if (info.at && p.started && when < *p.started)
+        refuse("--at " + format_time(when) + " is before the part started (" + format_time(*p.started) + ")");
       p.state = action == Action::Done ? PartState::Done : PartState::Failed;
-      p.finished = info.now;
+      p.finished = when;
+      if (action == Action::Done && p.started)
+        p.real_hours = static_cast<double>(when - *p.started) / 3600.0;
       record(e, info, to_string(action), p.n);
       return p.n;
     case Action::Skip:

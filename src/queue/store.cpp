@@ -59,7 +59,8 @@ Queue QueueStore::read() const {
   return parse_file(file_, read_file_if_exists(file_));
 }
 
-Queue QueueStore::transact(const std::function<bool(Queue&)>& change, bool create) {
+Queue QueueStore::transact(const std::function<bool(Queue&)>& change, bool create,
+                           const std::function<void(const Queue&)>& after_write) {
   if (!folder_exists(file_)) {
     if (!create) {
       Queue empty;
@@ -81,6 +82,7 @@ Queue QueueStore::transact(const std::function<bool(Queue&)>& change, bool creat
   if (!change(q)) return q;
   remove_stale_temps(file_);  // left by writers killed mid-write; we hold the lock
   write_file_atomic(file_, serialize_queue(q));
+  if (after_write) after_write(q);
   return q;
 }
 

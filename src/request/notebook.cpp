@@ -1417,7 +1417,12 @@ void Scanner::run(Notebook& nb) {
 
 }  // namespace
 
-Notebook parse_notebook(std::string rel, std::string_view bytes) {
+Notebook parse_notebook(std::string rel, std::string_view bytes, NotebookReadOptions options) {
+  if (options.outputs) {
+    Notebook nb = parse_notebook(std::move(rel), bytes);
+    if (!nb.error) read_notebook_output_text(nb, bytes);
+    return nb;
+  }
   Notebook nb;
   nb.rel = std::move(rel);
   Scanner sc(bytes);

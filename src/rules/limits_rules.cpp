@@ -141,6 +141,10 @@ class HoursRule final : public Rule {
                         " h of training on " + on + ", more than the " + fmt("%.0f", max) + " h a run may take";
       if (!ctx.target && est.target_reason.find("no target finishes") != std::string::npos)
         msg += " (on every target)";
+      if (!part.stages.empty())  // hours from the utilisation learned from real runs: say so
+        if (const TargetEstimate* te = part.stages.front().on(est.target);
+            te && te->utilisation_source != "limits.utilisation" && !te->utilisation_source.empty())
+          msg += " (utilisation " + te->utilisation_source + ")";
       std::string hint;
       const bool split = part.part == 0 && parts_needed > 1;
       (void)req;

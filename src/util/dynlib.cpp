@@ -18,7 +18,7 @@ DynLib DynLib::open(std::string_view label, const std::vector<std::string>& sona
   std::string first_error;
   for (const auto& name : names) {
     ::dlerror();
-    if (void* h = ::dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL))
+    if (void* h = ::dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE))
       return DynLib(h, std::string(label), name, std::string(package));
     const char* err = ::dlerror();
     if (first_error.empty()) first_error = err ? err : name + ": cannot be loaded";

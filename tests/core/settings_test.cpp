@@ -210,6 +210,20 @@ TEST_CASE("examples/rwkvq.yaml loads and equals the built-in defaults", "[settin
   REQUIRE(ex.targets.size() == def.targets.size());
   CHECK(ex.priority.kind_value == def.priority.kind_value);
   CHECK(ex.priority.shortness == def.priority.shortness);
+  CHECK(ex.online == def.online);
+  CHECK(ex.estimate.bytes_per_token == def.estimate.bytes_per_token);
+}
+
+TEST_CASE("load_settings: online and estimate.bytes_per_token", "[settings][net]") {
+  CHECK_FALSE(default_settings().online);
+  CHECK(default_settings().estimate.bytes_per_token == 4);
+  TempDir d;
+  Settings s = load_settings(d.write("rwkvq.yaml", "online: true\nestimate:\n  bytes_per_token: 3.5\n"));
+  CHECK(s.online);
+  CHECK(s.estimate.bytes_per_token == 3.5);
+  CHECK(load_error("online: maybe\n").find("'online' must be true or false") != std::string::npos);
+  CHECK(load_error("estimate:\n  bytes_per_token: 0\n").find("greater than 0") != std::string::npos);
+  CHECK(load_error("estimate:\n  byte_per_token: 2\n").find("bytes_per_token") != std::string::npos);
 }
 
 TEST_CASE("settings: content words extend the built-in list; input caps", "[settings]") {

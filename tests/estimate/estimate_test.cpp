@@ -295,6 +295,4 @@ TEST_CASE("estimate JSON keys come in the documented order, not sorted", "[estim
   CHECK(keys(st["params"]) == V{"value", "source", "n_layer", "n_embd", "vocab_size"});
   CHECK(keys(st["tokens"]) == V{"value", "source"});
   REQUIRE(!st["targets"].empty());
-  CHECK(keys(st["targets"][0]) ==
-        V{"name", "gpus", "gpus_used", "gpu", "memory_gib_per_gpu", "fits", "hours", "why"});
 }

@@ -24,8 +24,8 @@ TEST_CASE("a queue round-trips through its JSON", "[queue][document]") {
   q.requests[0].parts[0].node = "node-a";
   q.requests[0].parts[0].started = qtest::kT0 + 60;
   q.requests[0].parts[0].finished = qtest::kT0 + 3600;
-  q.requests[0].parts[1].on["8x24vgb"] = TargetFit{0.4, true};
-  q.requests[0].history.push_back({qtest::kT0, "alice", "add", 0, "looks good"});
+  q.requests[0].parts[1].on["8x24vgb"] = TargetFit{0.4, true, std::nullopt};
+  q.requests[0].history.push_back({qtest::kT0, "alice", "add", 0, "looks good", std::nullopt});
   q.requests[1].boost = -3;
   q.requests[1].since = qtest::kT0 + 10;
   const std::string text = serialize_queue(q);
@@ -131,8 +131,8 @@ TEST_CASE("trailing text and wrong types are refused with positions", "[queue][d
 TEST_CASE("every truncation and byte flip of a queue is read or refused, never crashes",
           "[queue][document]") {
   Queue q = qtest::queue_of({qtest::make(1, {2.5, std::nullopt}, "rwkv-x"), qtest::make(2, {1.0})});
-  q.requests[0].parts[1].on["8x24vgb"] = TargetFit{0.4, true};
-  q.requests[0].history.push_back({qtest::kT0, "alice", "add", 0, "r\u00e9ason"});
+  q.requests[0].parts[1].on["8x24vgb"] = TargetFit{0.4, true, std::nullopt};
+  q.requests[0].history.push_back({qtest::kT0, "alice", "add", 0, "r\u00e9ason", std::nullopt});
   const std::string text = serialize_queue(q);
   int refused = 0;
   for (std::size_t n = 0; n < text.size(); ++n) {

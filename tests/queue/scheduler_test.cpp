@@ -161,8 +161,8 @@ namespace {
 // A part estimated on both runner targets (hours; both fit).
 void on_both(Entry& e, int part, double h1, double h8) {
   auto& p = e.parts.at(static_cast<std::size_t>(part - 1));
-  p.on["1x24vgb"] = TargetFit{h1, true};
-  p.on["8x24vgb"] = TargetFit{h8, true};
+  p.on["1x24vgb"] = TargetFit{h1, true, std::nullopt};
+  p.on["8x24vgb"] = TargetFit{h8, true, std::nullopt};
 }
 const PlanItem& item_of(const Plan& p, const char* id, int part) {
   for (const auto& it : p.items)

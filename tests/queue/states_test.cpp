@@ -8,7 +8,7 @@ using namespace rwkvq;
 using namespace rwkvq::queue;
 
 namespace {
-ChangeInfo at(Time t, std::string reason = "") { return ChangeInfo{"alice", t, std::move(reason), "", ""}; }
+ChangeInfo at(Time t, std::string reason = "") { return ChangeInfo{"alice", t, std::move(reason), "", "", std::nullopt}; }
 PartState st(const Queue& q, const char* id, int part) {
   return q.find(id)->parts[static_cast<std::size_t>(part - 1)].state;
 }
@@ -67,8 +67,8 @@ TEST_CASE("illegal moves are refused and change nothing", "[queue][states]") {
 TEST_CASE("a part that fits a bigger target may start there; one that does not fit may not",
           "[queue][states]") {
   Queue q = qtest::queue_of({qtest::make(1, {6.0}), qtest::make(2, {1.0})});
-  q.requests[0].parts[0].on["8x24vgb"] = TargetFit{0.8, true};
-  q.requests[1].parts[0].on["1x24vgb"] = TargetFit{1.0, false};
+  q.requests[0].parts[0].on["8x24vgb"] = TargetFit{0.8, true, std::nullopt};
+  q.requests[1].parts[0].on["1x24vgb"] = TargetFit{1.0, false, std::nullopt};
   ChangeInfo big = at(1);
   big.target = "8x24vgb";
   CHECK(apply_action(q, parse_part_ref("r1"), Action::Start, big) == 1);

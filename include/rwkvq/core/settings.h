@@ -42,6 +42,13 @@ struct Limits {
   long long max_cells = 5000;                  // cells run per notebook
   long long max_code_lines = 100000;           // code lines run per notebook
   double time_budget_seconds = 60;             // running one request's notebooks
+  bool learn = true;                 // use the utilisation learned from the queue's done runs
+};
+
+// The utilisation a runner target reached in the queue's done runs (src/queue/learn.h).
+struct LearnedUtilisation {
+  double utilisation = 0;  // median achieved / peak
+  int runs = 0;            // how many runs it was learned from
 };
 
 struct PriorityWeights {
@@ -58,14 +65,23 @@ struct SeverityOverride {
   Severity severity = Severity::Error;
 };
 
+struct EstimateSettings {
+  double bytes_per_token = 4;  // dataset bytes per training token (online dataset sizes)
+};
+
 struct Settings {
   std::map<std::string, SeverityOverride> rules;  // rule id -> override
   Limits limits;
+  EstimateSettings estimate;
+  bool online = false;  // `online: true`: validate/estimate look things up (DESIGN §9)
   std::vector<GpuSpec> gpus;
   std::vector<TargetSpec> targets;  // in size order: smallest first
   PriorityWeights priority;
   // content/policy: words and phrases a maintainer wants to see (built-in list + content.words)
   std::vector<std::string> content_words;
+  // Per target, learned from the queue's done runs; replaces limits.utilisation for that target
+  // in the hours. Filled by the command line (not from rwkvq.yaml) unless limits.learn is false.
+  std::map<std::string, LearnedUtilisation> learned;
   std::string source;  // path of the rwkvq.yaml that was loaded; "" = built-in defaults
   // rule id -> "FILE:LINE:COL" of its override in the loaded file (for unknown_rule_ids)
   std::map<std::string, std::string> rule_positions;

@@ -12,6 +12,10 @@
 
 namespace rwkvq {
 
+namespace net {
+struct NetFacts;  // rwkvq/net/lookup.h
+}
+
 struct ParamEstimate {
   std::optional<long long> value;  // parameters; nullopt = unknown
   std::string source;              // "init_model.py arguments (cell 4)", "file name RWKV-5-World-1B5", "--params", "unknown: ..."
@@ -33,6 +37,8 @@ struct TargetEstimate {
   std::optional<double> hours;   // nullopt = unknown
   std::string why;               // why hours/memory are unknown
   int gpus_used = 1;             // GPUs the stage uses there (min(devices, gpus) for a numeric devices)
+  double utilisation = 0;        // fraction of the peak the hours assume
+  std::string utilisation_source;  // "limits.utilisation", "0.31 learned from 7 runs on 1x24vgb"
 };
 
 struct StageEstimate {
@@ -74,6 +80,9 @@ struct EstimateOptions {
   std::optional<std::string> target;  // --target
   std::optional<long long> tokens;    // --tokens
   std::optional<long long> params;    // --params
+  // `--online`: looked-up dataset sizes (tokens of epoch-bounded runs) and file lengths
+  // (parameters when nothing better says); null = offline.
+  const net::NetFacts* net = nullptr;
 };
 
 // Throws UsageError for an unknown --target. Never throws on odd request contents.

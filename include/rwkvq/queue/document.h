@@ -32,6 +32,10 @@ std::optional<PartState> parse_part_state(std::string_view s);
 struct TargetFit {
   std::optional<double> hours;  // nullopt = unknown
   std::optional<bool> fits;     // memory fits; nullopt = unknown
+  // The GPU utilisation these hours assume (limits.utilisation, or the one learned for this
+  // target when the request was added); nullopt in queues written before it was recorded.
+  // Lets the hours follow what is learned later: hours × utilisation / learned (learn.h).
+  std::optional<double> utilisation;
 };
 
 struct Part {
@@ -42,6 +46,9 @@ struct Part {
   std::string node;              // where it runs / ran ("" until started)
   std::optional<Time> started, finished;
   std::map<std::string, TargetFit> on;  // estimates per runner target, when known
+  std::optional<double> flops;   // 6·N·T of its training stages (the work behind the hours); nullopt = unknown
+  std::string ran_on;            // runner target it was started on ("" until started)
+  std::optional<double> real_hours;  // done: finished − started, in hours
 };
 
 struct HistoryEntry {
@@ -50,6 +57,7 @@ struct HistoryEntry {
   std::string action;  // add, start, done, fail, skip, reject, cancel, bump
   int part = 0;        // 0 = the whole request
   std::string reason;  // "" when none was given
+  std::optional<Time> recorded;  // when it was recorded, if later than `at` (queue … --at)
 };
 
 struct Entry {

@@ -41,6 +41,10 @@ struct ChangeInfo {
   std::string reason;  // --reason
   std::string node;    // start: the node it runs on (default: the target's name)
   std::string target;  // start: the runner target (default: the request's target)
+  // start/done/fail --at: when it really happened (default: now). Refused when later than
+  // `now`, or (done/fail) before the part started, or (start) before the previous part finished
+  // or before this part last ended (a retry); the history then also records `now`.
+  std::optional<Time> at;
 };
 
 // Applies `action` to the referenced part (or the current part) of a request in `q`.

@@ -27,7 +27,10 @@ class QueueStore {
   // returns true. With `create`, a missing queue (and its folders) is created on write; without,
   // a missing queue is passed in empty and nothing is created. Exceptions from `change` (e.g.
   // Refused) leave the file untouched. Returns the queue as written (or read).
-  Queue transact(const std::function<bool(Queue&)>& change, bool create = false);
+  // `after_write`, when given, runs after the queue was written, still under the lock (the
+  // learned summary beside the queue is written there).
+  Queue transact(const std::function<bool(Queue&)>& change, bool create = false,
+                 const std::function<void(const Queue&)>& after_write = nullptr);
 
  private:
   std::filesystem::path file_;

@@ -21,6 +21,9 @@ struct Cell {
   CellType type = CellType::Other;
   std::vector<SourceLine> lines;
   int file_line = 0;  // where the cell object starts in the .ipynb
+  // With NotebookReadOptions::outputs: the text of the cell's outputs in order (stream "text",
+  // and "text/plain" of results and displays); empty otherwise.
+  std::string output_text;
 };
 
 struct ParseError {
@@ -55,9 +58,17 @@ struct Notebook {
   std::vector<SchemaProblem> schema;
 };
 
+struct NotebookReadOptions {
+  bool outputs = false;  // keep the text of the outputs (Cell::output_text); validate never does
+};
+
 // Parses bytes of an .ipynb (and checks it against the nbformat 4 schema in the same pass). Accepts a UTF-8 BOM and CRLF; `source` as a list of strings or one
 // string. Never throws; problems go to Notebook::error. Iterative (no recursion), so deeply
 // nested input cannot overflow the stack.
-Notebook parse_notebook(std::string rel, std::string_view bytes);
+Notebook parse_notebook(std::string rel, std::string_view bytes, NotebookReadOptions options = {});
+
+// Fills Cell::output_text of an already parsed notebook from the same bytes (what
+// NotebookReadOptions::outputs does; src/request/notebook_outputs.cpp).
+void read_notebook_output_text(Notebook& nb, std::string_view bytes);
 
 }  // namespace rwkvq

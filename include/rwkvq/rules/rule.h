@@ -15,6 +15,9 @@ namespace rwkvq {
 
 struct RequestEstimate;  // rwkvq/estimate/estimate.h
 struct BranchFacts;      // rwkvq/git/branch.h
+namespace net {
+struct NetFacts;         // rwkvq/net/lookup.h
+}
 
 struct RuleContext {
   const Settings& settings;
@@ -23,6 +26,8 @@ struct RuleContext {
   // `validate --pr`: the contributor's branch (the git/* rules); null otherwise.
   const BranchFacts* branch = nullptr;
   std::optional<std::string> pr_title = std::nullopt;  // --title, when given
+  // `--online`: the outcomes of the look-ups (the net/* rules); null otherwise.
+  const net::NetFacts* net = nullptr;
 };
 
 class Rule {
