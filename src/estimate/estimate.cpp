@@ -426,7 +426,12 @@ class Estimator {
       }
     }
     ParamEstimate p;
-    if (lm.empty())
+    if (lm.empty() && nb.stages[si].config_index < 0 && !nb.stages[si].config_path.empty() &&
+        !nb.stages[si].settings_complete)
+      p.source = "unknown: its config " +
+                 repo_relative(nb.stages[si].config_path).value_or(nb.stages[si].config_path) +
+                 " is not in the request folder, so the model it loads is not known; give --params";
+    else if (lm.empty())
       p.source = "unknown: no model.load_model; give --params";
     else
       p.source = "unknown: '" + lm +

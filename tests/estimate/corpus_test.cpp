@@ -89,9 +89,15 @@ TEST_CASE("parameter estimates match the counts the corpus notebooks printed", "
 //   - right   when its estimate is within 5 % of the value plus that half unit;
 //   - unknown when rwkvq says unknown (or finds no training stage in that cell);
 //   - wrong   otherwise.
-// Required: wrong ≤ 5 % of the stages with a summary, right ≥ 90 % of the stages rwkvq gives a
-// size for, and right ≥ 75 % of all (unknown is the answer where the request does not reveal the
-// size: a model nothing in the notebook names, re-used or quantised mixes).
+// Required (the issue's target: ≥ 90 % right, ≤ 5 % wrong):
+//   - wrong ≤ 5 % of all the stages with a summary;
+//   - right ≥ 90 % of the stages whose size the request can reveal: all of them except those the
+//     issue itself wants `unknown` (blocks that are not the standard ones: a trainer folder that is
+//     not a standard trainer such as RWKV-v6-TCLR, or RWKV_*_REUSE_MULTIPLIER-style environment
+//     variables; Stage::shape_unknown). Those are at most 20 % of the stages, so this exception
+//     cannot swallow the measure;
+//   - right ≥ 75 % of all (the rest is unknown where the request does not reveal the model: a
+//     config outside the folder, a model nothing in the notebook names).
 TEST_CASE("stage parameter estimates match the trainer's own model summaries", "[corpus][estimate]") {
   const fs::path corpus = RWKVQ_CORPUS_DIR;
   if (!fs::exists(corpus / "truth.jsonl")) {
@@ -100,7 +106,7 @@ TEST_CASE("stage parameter estimates match the trainer's own model summaries", "
   }
   std::ifstream in(corpus / "truth.jsonl");
   std::string line;
-  int total = 0, right = 0, wrong = 0, unknown = 0;
+  int total = 0, right = 0, wrong = 0, unknown = 0, by_design = 0;
   std::ostringstream details;
   const Settings settings = default_settings();
   while (std::getline(in, line)) {
@@ -111,8 +117,9 @@ TEST_CASE("stage parameter estimates match the trainer's own model summaries", "
     const std::string dir = j["dir"].get<std::string>();
     std::vector<const StageEstimate*> stages;
     RequestEstimate est;
+    Request req;
     try {
-      Request req = load_request((corpus / dir).string());
+      req = load_request((corpus / dir).string());
       est = estimate_request(req, settings, {});
     } catch (const std::exception& e) {
       details << "  " << dir << ": exception " << e.what() << "\n";
@@ -128,6 +135,7 @@ TEST_CASE("stage parameter estimates match the trainer's own model summaries", "
         if (s->cell == cell) st = s;
       if (!st || !st->params.value) {
         ++unknown;
+        if (st && !req.notebooks[st->notebook].stages[st->stage].shape_unknown.empty()) ++by_design;
         details << "  " << dir << " cell " << cell << ": unknown (truth " << value << ")"
                 << (st ? " [" + st->params.source + "]" : std::string(" [no stage in that cell]")) << "\n";
         continue;
@@ -144,13 +152,16 @@ TEST_CASE("stage parameter estimates match the trainer's own model summaries", "
   }
   REQUIRE(total > 0);
   const double right_pct = 100.0 * right / total, wrong_pct = 100.0 * wrong / total;
-  const double right_of_known = right + wrong > 0 ? 100.0 * right / (right + wrong) : 0;
+  const double right_of_knowable = 100.0 * right / (total - by_design);
+  const double by_design_pct = 100.0 * by_design / total;
   WARN("corpus stage accuracy: " << total << " training stages with a model summary; within 5 %: " << right
-                                 << " (" << right_pct << " %), unknown: " << unknown << ", wrong: " << wrong
-                                 << " (" << wrong_pct << " %); right of the stages with a size: "
-                                 << right_of_known << " %\n"
+                                 << " (" << right_pct << " %), unknown: " << unknown << " (" << by_design
+                                 << " of them non-standard blocks, unknown by design), wrong: " << wrong << " ("
+                                 << wrong_pct << " %); right of the " << total - by_design
+                                 << " stages whose size the request can reveal: " << right_of_knowable << " %\n"
                                  << details.str());
   CHECK(wrong_pct <= 5.0);
-  CHECK(right_of_known >= 90.0);
+  CHECK(by_design_pct <= 20.0);
+  CHECK(right_of_knowable >= 90.0);
   CHECK(right_pct >= 75.0);
 }
