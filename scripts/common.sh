@@ -3,7 +3,8 @@
 
 RWKVQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RWKVQ_PACKAGES=(g++ cmake ninja-build pkg-config libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
-  libgit2-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev catch2 python3 python3-jsonschema)
+  libgit2-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev catch2 python3 python3-jsonschema
+  dpkg-dev man-db)
 
 rwkvq_install_deps() {
   local missing=()

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     cli::add_queue_command(app, g, exit_code);
     cli::add_rules_command(app, g, exit_code);
     cli::add_calibrate_command(app, g, exit_code);
+    cli::add_completion_command(app, g, exit_code);  // last: it describes the commands above
     // An unknown command word would otherwise be reported as "A subcommand is required".
     for (int i = 1; i < argc; ++i) {
       std::string_view a = argv[i];
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
       std::string names;
       bool known = false;
       for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-        names += (names.empty() ? "" : ", ") + sub->get_name();
+        if (!sub->get_group().empty()) names += (names.empty() ? "" : ", ") + sub->get_name();  // not the hidden `man`
         known = known || sub->get_name() == a;
       }
       if (!known) {
