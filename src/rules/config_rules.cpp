@@ -5,7 +5,6 @@
 #include <map>
 #include <set>
 
-#include <yaml-cpp/yaml.h>
 
 #include "rules/rule_helpers.h"
 #include "rwkvq/rules/rule.h"
@@ -73,23 +72,21 @@ struct KnownKeys {
   std::map<std::string, std::set<std::string>> retired;      // seen_but_unknown
 };
 
+// From data/trainer-keys.yaml, split into lists at build time (cmake/embed_data.cmake): no YAML is
+// parsed when the rule runs.
 const KnownKeys& known_keys() {
   static const KnownKeys keys = [] {
     KnownKeys k;
-    try {
-      const auto& data = embedded_data();
-      auto it = data.find("trainer-keys.yaml");
-      if (it == data.end()) return k;
-      YAML::Node root = YAML::Load(std::string(it->second));
-      for (const char* s : {"top", "trainer", "model", "data"})
-        if (root[s] && root[s].IsSequence())
-          for (const auto& n : root[s]) k.sections[s].push_back(n.as<std::string>());
-      if (root["seen_but_unknown"] && root["seen_but_unknown"].IsMap())
-        for (const auto& kv : root["seen_but_unknown"])
-          if (kv.second.IsSequence())
-            for (const auto& n : kv.second) k.retired[kv.first.as<std::string>()].insert(n.as<std::string>());
-    } catch (const std::exception&) {
-      // Built-in data; a broken file shows in the tests (no keys -> the rule stays silent).
+    const std::string file = "trainer-keys.yaml:";
+    for (const auto& [name, items] : embedded_lists()) {
+      if (name.compare(0, file.size(), file) != 0) continue;
+      const std::string section = name.substr(file.size());
+      const std::string retired = "seen_but_unknown.";
+      if (section.compare(0, retired.size(), retired) == 0) {
+        for (auto item : items) k.retired[section.substr(retired.size())].insert(std::string(item));
+      } else {
+        for (auto item : items) k.sections[section].push_back(std::string(item));
+      }
     }
     return k;
   }();

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "test_util.h"
 #include "rwkvq/core/error.h"
@@ -31,6 +32,55 @@ std::string load_error(const std::string& yaml) {
   return "";
 }
 }  // namespace
+
+namespace {
+// Every field of Settings, one per line, so that two settings can be compared and a difference
+// named. A new field of Settings must be added here (the negative test below checks a few).
+std::string describe(const Settings& s) {
+  std::ostringstream o;
+  o.precision(17);
+  for (const auto& [id, r] : s.rules) o << "rules." << id << "=" << (r.off ? std::string("off") : std::string(to_string(r.severity))) << "\n";
+  const Limits& l = s.limits;
+  o << "limits: " << l.max_params << " " << l.stage3_params << " " << l.max_hours << " " << l.max_file_bytes << " "
+    << l.max_text_bytes << " " << l.utilisation << " " << l.stage3_slowdown << " " << l.offload_slowdown << " "
+    << l.activation_bytes << " " << l.overhead_gib << " " << l.max_read_bytes << " " << l.max_cells << " "
+    << l.max_code_lines << " " << l.time_budget_seconds << " " << l.learn << "\n";
+  o << "estimate.bytes_per_token=" << s.estimate.bytes_per_token << "\nonline=" << s.online << "\n";
+  for (const auto& g : s.gpus) o << "gpu " << g.name << " '" << g.label << "' " << g.memory_gib << " " << g.bf16_tflops << "\n";
+  for (const auto& t : s.targets) o << "target " << t.name << " " << t.gpus << "x" << t.gpu << "\n";
+  const PriorityWeights& p = s.priority;
+  o << "priority: " << p.kind << " " << p.shortness << " " << p.age << " " << p.boost << " " << p.age_period_days << " "
+    << p.shortness_scale_hours << "\n";
+  for (const auto& [k, v] : p.kind_value) o << "kind_value." << k << "=" << v << "\n";
+  for (const auto& w : s.content_words) o << "content.word " << w << "\n";
+  for (const auto& [t, u] : s.learned) o << "learned." << t << "=" << u.utilisation << "/" << u.runs << "\n";
+  o << "source=" << s.source << "\n";
+  return o.str();
+}
+}  // namespace
+
+TEST_CASE("default settings: the built-in C++ values are exactly data/defaults.yaml", "[settings]") {
+  // default_settings() no longer parses YAML at start-up (issue 12.6); the YAML file stays the
+  // documented source, and this keeps the two equal.
+  const Settings builtin = default_settings(), yaml = default_settings_from_yaml();
+  CHECK(describe(builtin) == describe(yaml));
+  CHECK(builtin.gpus.size() == 9);
+  CHECK(builtin.content_words.size() > 10);
+  // describe() sees a change in each part (else the equality above could not fail)
+  auto changed = [&](auto f) {
+    Settings c = builtin;
+    f(c);
+    return describe(c) != describe(builtin);
+  };
+  CHECK(changed([](Settings& c) { c.limits.time_budget_seconds += 1; }));
+  CHECK(changed([](Settings& c) { c.limits.learn = !c.limits.learn; }));
+  CHECK(changed([](Settings& c) { c.gpus[3].bf16_tflops += 1; }));
+  CHECK(changed([](Settings& c) { c.targets[1].gpus = 4; }));
+  CHECK(changed([](Settings& c) { c.priority.kind_value["community"] = 0.5; }));
+  CHECK(changed([](Settings& c) { c.content_words.pop_back(); }));
+  CHECK(changed([](Settings& c) { c.estimate.bytes_per_token = 3; }));
+  CHECK(changed([](Settings& c) { c.online = true; }));
+}
 
 TEST_CASE("default settings: the built-in catalogue and targets", "[settings]") {
   Settings s = default_settings();

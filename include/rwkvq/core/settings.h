@@ -90,7 +90,10 @@ struct Settings {
   const TargetSpec* target(std::string_view name) const;
 };
 
+// The built-in settings (C++ values: no YAML is parsed at start-up).
 Settings default_settings();
+// data/defaults.yaml, parsed: the documented form of default_settings(), which a test keeps equal.
+Settings default_settings_from_yaml();
 // Loads and validates a rwkvq.yaml on top of the defaults. Throws InputError naming the file,
 // line and column (unknown key: with the closest known key).
 Settings load_settings(const std::filesystem::path& file);
