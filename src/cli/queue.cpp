@@ -47,6 +47,8 @@ struct QueueOptions {
   std::string by;      // --by
   std::string format = "text";
   bool no_learn = false;  // --no-learn
+  bool no_fetch = false;  // --no-fetch (git queue)
+  std::size_t max = 0;    // log --max
   // add
   std::string dir, kind = "community", target;
   int boost = 0;
@@ -69,9 +71,8 @@ std::string who(const QueueOptions& o) {
   return "unknown";
 }
 
-QueueStore store_of(const QueueOptions& o) {
-  return QueueStore(o.queue.empty() ? default_queue_path() : std::filesystem::path(o.queue));
-}
+// A queue file, or a shared queue in git (--queue git:URL#BRANCH, store.h).
+QueueStore store_of(const QueueOptions& o) { return QueueStore::open(o.queue, StoreOptions{!o.no_fetch}); }
 
 // The queue as the commands see it: its unfinished parts' hours follow the utilisation learned
 // from its own done runs (learn.h), unless --no-learn or limits.learn: false.
@@ -182,7 +183,7 @@ int run_add(const QueueOptions& o, const GlobalOptions& g) {
       /*create=*/true);
   const Entry& e = *q.find(id);
   if (o.format == "json") {
-    print_json(ojson{{"added", true}, {"id", id}, {"queue", store.file().string()}, {"request", entry_json(e)}});
+    print_json(ojson{{"added", true}, {"id", id}, {"queue", store.name()}, {"request", entry_json(e)}});
   } else {
     std::vector<std::string> hours;
     for (const auto& p : e.parts) hours.push_back(format_hours(p.hours));
@@ -215,7 +216,7 @@ int run_list(const QueueOptions& o, const GlobalOptions& g) {
       reqs.push_back(std::move(j));
     }
     print_json(ojson{{"version", kQueueVersion},
-                     {"queue", store.file().string()},
+                     {"queue", store.name()},
                      {"at", format_time(t)},
                      {"weights", {{"kind", w.kind}, {"shortness", w.shortness}, {"age", w.age}, {"boost", w.boost},
                                   {"age_period_days", w.age_period_days},
@@ -225,7 +226,7 @@ int run_list(const QueueOptions& o, const GlobalOptions& g) {
   }
   if (ranked.empty()) {
     std::cout << "queue is empty" << (o.all ? "" : " (no active requests; --all shows finished ones)") << ": "
-              << store.file().string() << "\n";
+              << store.name() << "\n";
     return 0;
   }
   std::ostringstream out;
@@ -541,6 +542,60 @@ int run_plan(const QueueOptions& o, const GlobalOptions& g) {
   return 0;
 }
 
+// ------------------------------------------------------------------ log
+
+int run_log(const QueueOptions& o, const GlobalOptions&) {
+  auto store = store_of(o);
+  auto log = store.log(o.max);
+  const bool commits = log.has_value();
+  if (!commits) {
+    // A queue file keeps no log of its own: what it can show is every request's own history.
+    log.emplace();
+    const Queue q = store.read();
+    for (const auto& e : q.requests)
+      for (const auto& h : e.history) {
+        LogEntry l;
+        l.by = h.by;
+        l.at = h.at;
+        l.what = h.action + " " + e.id + (h.part > 0 ? "/part" + std::to_string(h.part) : "") +
+                 (h.reason.empty() ? "" : ": " + h.reason);
+        log->push_back(std::move(l));
+      }
+    std::stable_sort(log->begin(), log->end(), [](const LogEntry& a, const LogEntry& b) { return a.at > b.at; });
+    if (o.max > 0 && log->size() > o.max) log->resize(o.max);
+  }
+  if (o.format == "json") {
+    ojson entries = ojson::array();
+    for (const auto& l : *log)
+      entries.push_back({{"commit", commits ? ojson(l.id) : ojson(nullptr)}, {"by", l.by},
+                         {"email", commits ? ojson(l.email) : ojson(nullptr)}, {"at", format_time(l.at)},
+                         {"what", l.what}, {"detail", l.detail}});
+    print_json(ojson{{"queue", store.name()}, {"source", commits ? "commits" : "requests"}, {"log", std::move(entries)}});
+    return 0;
+  }
+  if (!commits)
+    std::cerr << "note: " << safe(store.name())
+              << " is a queue file: it keeps no log of its own (a shared queue in git does: --queue "
+                 "git:URL#BRANCH); these are the changes its requests recorded\n";
+  if (log->empty()) {
+    std::cout << "no changes yet: " << safe(store.name()) << "\n";
+    return 0;
+  }
+  std::ostringstream out;
+  for (const auto& l : *log) {
+    out << format_time(l.at) << "  ";
+    if (commits) out << l.id.substr(0, 7) << "  ";
+    out << pad(safe(l.by), 12) << " " << safe(l.what) << "\n";
+    if (!l.detail.empty()) {
+      std::istringstream lines(l.detail);
+      for (std::string line; std::getline(lines, line);)
+        if (!line.empty()) out << "    " << safe(line) << "\n";
+    }
+  }
+  std::cout << out.str();
+  return 0;
+}
+
 // ------------------------------------------------------------------ wiring
 
 void guarded(int& exit_code, const std::function<int()>& f) {
@@ -560,8 +615,9 @@ void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
   q->require_subcommand(1);
   q->fallthrough();
   q->add_option("--queue", o->queue,
-                "Queue file (default: $RWKVQ_QUEUE, else $XDG_DATA_HOME/rwkvq/queue.json, else "
-                "~/.local/share/rwkvq/queue.json)");
+                "Queue file, or a shared queue in git: git:URL#BRANCH (default: $RWKVQ_QUEUE, else "
+                "$XDG_DATA_HOME/rwkvq/queue.json, else ~/.local/share/rwkvq/queue.json)");
+  q->add_flag("--no-fetch", o->no_fetch, "Git queue: read the local clone as last fetched (changes always fetch)");
   q->add_option("--by", o->by, "Who makes the change (default: $USER)");
   q->add_option("--format", o->format, "Output: text (default) or json")->check(CLI::IsMember({"text", "json"}));
   q->add_flag("--no-learn", o->no_learn,
@@ -622,6 +678,10 @@ void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
       ->check(CLI::Range(-1000000, 1000000));
   bumpc->add_option("--reason", o->reason, "Why (kept in the history)");
   bumpc->callback([o, &g, &exit_code] { guarded(exit_code, [&] { return run_bump(*o, g); }); });
+
+  auto* logc = q->add_subcommand("log", "The queue's history: who changed what, when (a git queue's commits)");
+  logc->add_option("--max", o->max, "At most N changes, newest first (default: all)");
+  logc->callback([o, &g, &exit_code] { guarded(exit_code, [&] { return run_log(*o, g); }); });
 
   auto* plan = q->add_subcommand("plan", "Simulate the queue on nodes: timeline and chart");
   plan->add_option("--nodes", o->nodes, "Nodes per target: 1x24vgb=1,8x24vgb=1 (default: one per configured target)");

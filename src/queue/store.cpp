@@ -1,5 +1,7 @@
 #include "rwkvq/queue/store.h"
 
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <system_error>
@@ -19,19 +21,14 @@ std::optional<std::string> env(const char* name) {
 }  // namespace
 
 std::filesystem::path default_queue_path() {
-  if (auto q = env("RWKVQ_QUEUE")) return *q;
+  if (auto q = env("RWKVQ_QUEUE")) {
+    if (auto g = parse_git_spec(*q)) return git_queue_dir(*g) / "queue.json";
+    return *q;
+  }
   if (auto x = env("XDG_DATA_HOME"); x && std::filesystem::path(*x).is_absolute())
     return std::filesystem::path(*x) / "rwkvq" / "queue.json";
   if (auto h = env("HOME")) return std::filesystem::path(*h) / ".local" / "share" / "rwkvq" / "queue.json";
   throw UsageError("no queue file: give --queue PATH or set RWKVQ_QUEUE (HOME is not set)");
-}
-
-QueueStore::QueueStore(std::filesystem::path file) : file_(std::move(file)) {}
-
-std::filesystem::path QueueStore::lock_file() const {
-  auto p = file_;
-  p += ".lock";
-  return p;
 }
 
 namespace {
@@ -47,7 +44,26 @@ bool folder_exists(const std::filesystem::path& file) {
 }
 }  // namespace
 
-Queue QueueStore::read() const {
+class FileBackend final : public QueueBackend {
+ public:
+  explicit FileBackend(std::filesystem::path file) : file_(std::move(file)) {}
+  const std::filesystem::path& file() const override { return file_; }
+  std::string name() const override { return file_.string(); }
+  Queue read() override;
+  Queue transact(const QueueChange& change, bool create, const AfterWrite& after_write,
+                 const std::string& description) override;
+  std::optional<std::vector<LogEntry>> log(std::size_t) override { return std::nullopt; }
+
+ private:
+  std::filesystem::path lock_file() const {
+    auto p = file_;
+    p += ".lock";
+    return p;
+  }
+  std::filesystem::path file_;
+};
+
+Queue FileBackend::read() {
   if (!folder_exists(file_)) return Queue{};
   std::optional<FileLock> lock;
   try {
@@ -59,8 +75,8 @@ Queue QueueStore::read() const {
   return parse_file(file_, read_file_if_exists(file_));
 }
 
-Queue QueueStore::transact(const std::function<bool(Queue&)>& change, bool create,
-                           const std::function<void(const Queue&)>& after_write) {
+Queue FileBackend::transact(const QueueChange& change, bool create, const AfterWrite& after_write,
+                            const std::string&) {
   if (!folder_exists(file_)) {
     if (!create) {
       Queue empty;
@@ -84,6 +100,60 @@ Queue QueueStore::transact(const std::function<bool(Queue&)>& change, bool creat
   write_file_atomic(file_, serialize_queue(q));
   if (after_write) after_write(q);
   return q;
+}
+
+QueueStore::QueueStore(std::filesystem::path file) : QueueStore(std::make_shared<FileBackend>(std::move(file)), false) {}
+
+QueueStore QueueStore::open(const std::string& spec, const StoreOptions& options) {
+  const std::string s = spec.empty() ? env("RWKVQ_QUEUE").value_or("") : spec;
+  if (auto g = parse_git_spec(s)) return QueueStore(make_git_backend(*g, options), true);
+  return QueueStore(spec.empty() ? default_queue_path() : std::filesystem::path(spec));
+}
+
+std::filesystem::path QueueStore::lock_file() const {
+  auto p = file();
+  p += ".lock";
+  return p;
+}
+
+std::optional<GitQueueSpec> parse_git_spec(const std::string& spec) {
+  if (spec.rfind("git:", 0) != 0) return std::nullopt;
+  GitQueueSpec g;
+  const std::string rest = spec.substr(4);
+  const auto hash = rest.rfind('#');
+  g.url = hash == std::string::npos ? rest : rest.substr(0, hash);
+  g.branch = hash == std::string::npos ? "main" : rest.substr(hash + 1);
+  if (g.url.empty()) throw UsageError("queue '" + spec + "': no repository URL (git:URL#BRANCH)");
+  if (g.branch.empty() || g.branch.find("..") != std::string::npos || g.branch.front() == '/' ||
+      g.branch.back() == '/' || g.branch.back() == '.' || g.branch.find_first_of(" ~^:?*[\\") != std::string::npos ||
+      g.branch.find("@{") != std::string::npos ||
+      (g.branch.size() >= 5 && g.branch.compare(g.branch.size() - 5, 5, ".lock") == 0))
+    throw UsageError("queue '" + spec + "': '" + g.branch + "' is not a branch name (git:URL#BRANCH)");
+  for (unsigned char c : g.branch)
+    if (c < 0x20 || c == 0x7f) throw UsageError("queue '" + spec + "': the branch name has a control character");
+  return g;
+}
+
+namespace {
+// 64-bit FNV-1a, hex: a stable folder name (no libgit2 needed to find the learned summary).
+std::string queue_dir_name(const std::string& text) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+}  // namespace
+
+std::filesystem::path git_queue_dir(const GitQueueSpec& spec) {
+  std::filesystem::path base;
+  if (auto x = env("XDG_CACHE_HOME"); x && std::filesystem::path(*x).is_absolute()) base = *x;
+  else if (auto h = env("HOME")) base = std::filesystem::path(*h) / ".cache";
+  else throw UsageError("no folder for the queue's local clone: set XDG_CACHE_HOME or HOME");
+  return base / "rwkvq" / "queues" / queue_dir_name(spec.url + "#" + spec.branch);
 }
 
 }  // namespace rwkvq::queue
