@@ -142,14 +142,14 @@ Queue GitBackend::transact(const QueueChange& change, bool create, const AfterWr
     author.time = static_cast<std::int64_t>(std::time(nullptr));
     std::string pushed;
     if (r.commit_and_push(t, text, author, message, &pushed) == git::PushResult::Pushed) {
-      spdlog::info("{}: pushed {} \"{}\" by {} <{}>{}", name(), pushed.substr(0, 7),
+      spdlog::debug("{}: pushed {} \"{}\" by {} <{}>{}", name(), pushed.substr(0, 7),
                    message.substr(0, message.find('\n')), author.name, author.email,
                    attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : "");
       keep_copy(text, q);
       if (after_write) after_write(q);
       return q;
     }
-    spdlog::info("{}: push rejected, someone else changed the queue first: fetching and re-applying the change "
+    spdlog::debug("{}: push rejected, someone else changed the queue first: fetching and re-applying the change "
                  "(attempt {}/{})",
                  name(), attempt + 1, kMaxAttempts);
     // Two maintainers who collided should not collide again at once.
@@ -206,7 +206,6 @@ ChangeSummary describe_change(const Queue& before, const Queue& after) {
         if (h.action == "start" && h.part > 0 && static_cast<std::size_t>(h.part) <= e.parts.size() &&
             !e.parts[static_cast<std::size_t>(h.part - 1)].node.empty())
           line += " on " + e.parts[static_cast<std::size_t>(h.part - 1)].node;
-        if (h.action == "bump") line += " (boost " + std::to_string(e.boost) + ")";
       }
       if (!h.reason.empty()) line += ": " + h.reason;
       // One line, printable: a reason may hold anything a maintainer typed.
