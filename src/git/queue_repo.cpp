@@ -305,11 +305,17 @@ PushResult QueueRepo::commit_and_push(const QueueTip& base, std::string_view tex
     const int rc = g.git_remote_push(remote.get(), &refspecs, &opts);
     if (rc < 0) {
       const std::string err = last_error();
-      if (rc == GIT_ENONFASTFORWARD || looks_like_rejection(err)) return PushResult::Rejected;
+      if (rc == GIT_ENONFASTFORWARD || looks_like_rejection(err)) {
+        spdlog::debug("push of {} rejected: {}", new_id.substr(0, 7), err);
+        return PushResult::Rejected;
+      }
       throw UsageError("cannot push the queue to " + impl_->url + ": " + err);
     }
     if (!status.refused.empty()) {
-      if (looks_like_rejection(status.refused)) return PushResult::Rejected;
+      if (looks_like_rejection(status.refused)) {
+        spdlog::debug("push of {} rejected by {}: {}", new_id.substr(0, 7), impl_->url, status.refused);
+        return PushResult::Rejected;
+      }
       throw UsageError(impl_->url + " refused the queue's commit: " + status.refused);
     }
   }

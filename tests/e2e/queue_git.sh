@@ -147,4 +147,41 @@ PY
 n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["requests"]))' "$WORK/after.json")
 echo "killed adds: $((ROUNDS - 1)) killed at random moments, $acked acknowledged (incl. one before and one after), all on the branch ($n entries, $(commits) commits)"
 [[ $((n + 1)) == $(commits) ]] || fail "entries ($n) + 1 start != commits ($(commits)): a commit without its change?"
+# ---------------------------------------------------------------- 5. over the git protocol
+# The same concurrent adds pushed with git_remote_push to a git daemon on 127.0.0.1 (the
+# server, not rwkvq, refuses a non-fast-forward), when this machine has `git daemon`.
+if git daemon --help >/dev/null 2>&1 || git help -a 2>/dev/null | grep -qw daemon; then
+  git init -q --bare "$WORK/served/q.git"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  git daemon --reuseaddr --base-path="$WORK/served" --export-all --enable=receive-pack --listen=127.0.0.1 \
+    --port="$port" "$WORK/served" >"$WORK/daemon.log" 2>&1 &
+  daemon=$!
+  trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$WORK"' EXIT
+  for ((i = 0; i < 50; i++)); do
+    python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$port" 2>/dev/null && break
+    sleep 0.1
+  done
+  NQ="git:git://127.0.0.1:$port/q.git#queue"
+  start=$(date +%s%N)
+  pids=()
+  for who in frank grace; do
+    (
+      off=0; [[ $who == grace ]] && off=10
+      for ((i = off; i < off + 10; i++)); do
+        as "$who" -v queue --queue "$NQ" add "$WORK/reqs/req$i" >"$WORK/nadd.$i" 2>"$WORK/nadd-err.$i" || exit 1
+      done
+    ) &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || fail "an add over git:// failed: $(grep -hv debug "$WORK"/nadd-err.* | head -5)"; done
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  entries=$(git --git-dir="$WORK/served/q.git" show queue:queue.json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))')
+  n_commits=$(git --git-dir="$WORK/served/q.git" rev-list --count queue)
+  retries=$(cat "$WORK"/nadd-err.* | grep -c "push rejected")
+  echo "concurrent adds over git://: 20 adds from 2 processes -> $entries entries, $n_commits commits," \
+       "$retries rejected pushes re-applied, ${ms} ms"
+  [[ $entries == 20 && $n_commits == 20 ]] || fail "over git://: $entries entries, $n_commits commits, expected 20 and 20"
+else
+  echo "note: no git daemon here: the git:// push path is not exercised"
+fi
 echo "ok: shared git queue: concurrent adds kept, conflicting start refused, killed pushes lost nothing"
