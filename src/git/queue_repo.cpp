@@ -126,6 +126,7 @@ bool looks_like_rejection(const std::string& message) {
 struct QueueRepo::Impl {
   fs::path dir;
   std::string url, branch, file;
+  std::string rejection;
   Repo repo;
   std::string remote_ref() const { return "refs/remotes/origin/" + branch; }
   std::string local_ref() const { return "refs/heads/" + branch; }
@@ -283,7 +284,8 @@ PushResult QueueRepo::commit_and_push(const QueueTip& base, std::string_view tex
                                            message.c_str());
     }
     if (rc == GIT_EEXISTS || rc == GIT_EMODIFIED || rc == GIT_ENOTFOUND || rc == GIT_ELOCKED) {
-      spdlog::debug("push of {} rejected: {}", new_id.substr(0, 7), last_error());
+      impl_->rejection = last_error();
+      spdlog::debug("push of {} rejected: {}", new_id.substr(0, 7), impl_->rejection);
       return PushResult::Rejected;
     }
     check(rc, "cannot update " + impl_->branch + " in " + impl_->url);
@@ -306,6 +308,7 @@ PushResult QueueRepo::commit_and_push(const QueueTip& base, std::string_view tex
     if (rc < 0) {
       const std::string err = last_error();
       if (rc == GIT_ENONFASTFORWARD || looks_like_rejection(err)) {
+        impl_->rejection = err;
         spdlog::debug("push of {} rejected: {}", new_id.substr(0, 7), err);
         return PushResult::Rejected;
       }
@@ -313,6 +316,7 @@ PushResult QueueRepo::commit_and_push(const QueueTip& base, std::string_view tex
     }
     if (!status.refused.empty()) {
       if (looks_like_rejection(status.refused)) {
+        impl_->rejection = status.refused;
         spdlog::debug("push of {} rejected by {}: {}", new_id.substr(0, 7), impl_->url, status.refused);
         return PushResult::Rejected;
       }
@@ -326,6 +330,8 @@ PushResult QueueRepo::commit_and_push(const QueueTip& base, std::string_view tex
   if (pushed) *pushed = new_id;
   return PushResult::Pushed;
 }
+
+const std::string& QueueRepo::last_rejection() const { return impl_->rejection; }
 
 std::vector<QueueCommit> QueueRepo::log(std::size_t max) const {
   const GitApi& g = api();

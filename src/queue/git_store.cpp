@@ -156,8 +156,10 @@ Queue GitBackend::transact(const QueueChange& change, bool create, const AfterWr
     std::uniform_int_distribution<int> wait_ms(5, 40 * attempt);
     std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms(rng)));
   }
-  throw UsageError(name() + ": the queue changed under each of " + std::to_string(kMaxAttempts) +
-                   " attempts to push this change: nothing was pushed; try again");
+  throw UsageError(name() + ": " + std::to_string(kMaxAttempts) +
+                   " attempts to push this change were rejected (last: " + r.last_rejection() +
+                   "): nothing was pushed; try again (a lock file named there that stays is left by a "
+                   "killed process: remove it when no one is pushing)");
 }
 
 std::optional<std::vector<LogEntry>> GitBackend::log(std::size_t max) {
@@ -206,6 +208,8 @@ ChangeSummary describe_change(const Queue& before, const Queue& after) {
         if (h.action == "start" && h.part > 0 && static_cast<std::size_t>(h.part) <= e.parts.size() &&
             !e.parts[static_cast<std::size_t>(h.part - 1)].node.empty())
           line += " on " + e.parts[static_cast<std::size_t>(h.part - 1)].node;
+        if (h.action == "bump" && h.reason.find("(boost now") == std::string::npos)
+          line += " (boost now " + std::to_string(e.boost) + ")";  // a reason was given instead
       }
       if (!h.reason.empty()) line += ": " + h.reason;
       // One line, printable: a reason may hold anything a maintainer typed.

@@ -130,6 +130,11 @@ TEST_CASE("a change is described by the history entries it appends", "[queue][gi
   CHECK(s.lines[1] == "bump r1: +5 (boost now 5)");  // bump's own reason
   CHECK(s.by == "bob");
   CHECK(describe_change(after, after).lines.empty());
+  before = after;
+  ChangeInfo why = by("carol");
+  why.reason = "demo on Friday";
+  bump(after, "r1", 2, why);
+  CHECK(describe_change(before, after).lines.at(0) == "bump r1 (boost now 7): demo on Friday");
 }
 
 TEST_CASE("a git queue: missing branch, one commit per change by its author, log", "[queue][git]") {

@@ -61,6 +61,8 @@ class QueueRepo {
   // `pushed` on success.
   PushResult commit_and_push(const QueueTip& base, std::string_view text, const Author& author,
                              const std::string& message, std::string* pushed = nullptr);
+  // Why the last push was rejected (libgit2's or the server's words).
+  const std::string& last_rejection() const;
   // The branch's commits, newest first (at most `max`, 0 = all).
   std::vector<QueueCommit> log(std::size_t max) const;
 
