@@ -128,6 +128,9 @@ struct QueueRepo::Impl {
   std::string url, branch, file;
   std::string rejection;
   Repo repo;
+  // "origin", looked up once: libgit2 1.5 leaks a little of its config matching on every
+  // git_remote_lookup (inside libgit2; tests/lsan.supp).
+  Remote remote;
   std::string remote_ref() const { return "refs/remotes/origin/" + branch; }
   std::string local_ref() const { return "refs/heads/" + branch; }
   std::string fetch_spec() const { return "+refs/heads/" + branch + ":" + remote_ref(); }
@@ -139,7 +142,6 @@ struct QueueRepo::Impl {
     fs::create_directories(dir.parent_path(), ec);
     check(g.git_repository_init(repo.out(), dir.c_str(), /*is_bare=*/1),
           "cannot create the queue's clone in " + dir.string());
-    Remote remote;
     check(g.git_remote_create(remote.out(), repo.get(), "origin", url.c_str()),
           "cannot use " + url + " as the queue's repository");
   }
@@ -156,8 +158,7 @@ QueueRepo::QueueRepo(const fs::path& dir, std::string url, std::string branch, s
   if (fs::exists(dir / "HEAD", ec)) {
     remove_stale_locks(dir);
     if (g.git_repository_open_ext(impl_->repo.out(), dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) == 0) {
-      Remote remote;
-      if (g.git_remote_lookup(remote.out(), impl_->repo.get(), "origin") == 0) return;
+      if (g.git_remote_lookup(impl_->remote.out(), impl_->repo.get(), "origin") == 0) return;
     }
     spdlog::warn("{}: the queue's local clone cannot be used ({}): cloning it again", dir.string(), last_error());
     if (impl_->repo.p) {
@@ -180,8 +181,6 @@ bool QueueRepo::is_local_url(std::string_view url) {
 
 void QueueRepo::fetch() {
   const GitApi& g = api();
-  Remote remote;
-  check(g.git_remote_lookup(remote.out(), impl_->repo.get(), "origin"), "cannot read the queue's clone");
   git_fetch_options opts;
   g.git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
   opts.prune = GIT_FETCH_PRUNE;
@@ -190,7 +189,7 @@ void QueueRepo::fetch() {
   const std::string spec = impl_->fetch_spec();
   char* specs[] = {const_cast<char*>(spec.c_str())};
   git_strarray refspecs{specs, 1};
-  const int rc = g.git_remote_fetch(remote.get(), &refspecs, &opts, "rwkvq queue: fetch");
+  const int rc = g.git_remote_fetch(impl_->remote.get(), &refspecs, &opts, "rwkvq queue: fetch");
   if (rc < 0) throw UsageError("cannot fetch the queue from " + impl_->url + ": " + last_error());
   // A branch deleted on the remote: prune removes the tracking ref only for globbed refspecs,
   // so a missing branch is recognised by the fetch not having advertised it (tip() then reads
@@ -293,8 +292,6 @@ PushResult QueueRepo::commit_and_push(const QueueTip& base, std::string_view tex
     Reference local;
     check(g.git_reference_create(local.out(), repo, impl_->local_ref().c_str(), &commit_id, 1, nullptr),
           "cannot update the queue's clone");
-    Remote remote;
-    check(g.git_remote_lookup(remote.out(), repo, "origin"), "cannot read the queue's clone");
     git_push_options opts;
     g.git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
     PushStatus status;
@@ -304,7 +301,7 @@ PushResult QueueRepo::commit_and_push(const QueueTip& base, std::string_view tex
     const std::string spec = impl_->local_ref() + ":" + impl_->local_ref();
     char* specs[] = {const_cast<char*>(spec.c_str())};
     git_strarray refspecs{specs, 1};
-    const int rc = g.git_remote_push(remote.get(), &refspecs, &opts);
+    const int rc = g.git_remote_push(impl_->remote.get(), &refspecs, &opts);
     if (rc < 0) {
       const std::string err = last_error();
       if (rc == GIT_ENONFASTFORWARD || looks_like_rejection(err)) {
