@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "rwkvq/core/error.h"
+#include "rwkvq/git/queue_repo.h"
 #include "rwkvq/util/atomic_file.h"
 #include "rwkvq/util/file_lock.h"
 
@@ -131,6 +132,13 @@ std::optional<GitQueueSpec> parse_git_spec(const std::string& spec) {
     throw UsageError("queue '" + spec + "': '" + g.branch + "' is not a branch name (git:URL#BRANCH)");
   for (unsigned char c : g.branch)
     if (c < 0x20 || c == 0x7f) throw UsageError("queue '" + spec + "': the branch name has a control character");
+  // A relative path names the same repository (and one clone of it) from any folder.
+  if (git::QueueRepo::is_local_url(g.url) && g.url.rfind("file://", 0) != 0 &&
+      std::filesystem::path(g.url).is_relative()) {
+    std::error_code ec;
+    const auto abs = std::filesystem::absolute(g.url, ec);
+    if (!ec) g.url = abs.lexically_normal().string();
+  }
   return g;
 }
 

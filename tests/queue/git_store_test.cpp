@@ -249,6 +249,18 @@ TEST_CASE("a queue.json on the branch that does not parse is reported and never 
   CHECK_THROWS_AS(f.as("alice", "queue", false).read(), InputError);
 }
 
+TEST_CASE("a relative path names the repository from the current folder", "[queue][git]") {
+  Fixture f;
+  const auto cwd = fs::current_path();
+  fs::current_path(f.dir);
+  ::setenv("XDG_CACHE_HOME", (f.dir / "cache").c_str(), 1);
+  auto s = QueueStore::open("git:shared.git#queue");
+  fs::current_path(cwd);
+  CHECK(s.name() == f.spec());
+  s.transact([](Queue& q) { add_entry(q, request(0), by("x")); return true; }, true);
+  CHECK(f.as("y").read().requests.size() == 1);
+}
+
 TEST_CASE("pushing to a repository that is not bare is refused with the reason", "[queue][git]") {
   Fixture f;
   git_repository* r = nullptr;

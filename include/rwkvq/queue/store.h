@@ -32,6 +32,7 @@ struct GitQueueSpec {
   std::string url, branch;
 };
 // nullopt when `spec` does not start with "git:"; UsageError when it does but is malformed.
+// A relative path is made absolute (from the current folder).
 std::optional<GitQueueSpec> parse_git_spec(const std::string& spec);
 // The local clone's folder: $XDG_CACHE_HOME/rwkvq/queues/<hash of URL#BRANCH> (else
 // ~/.cache/…). Throws UsageError when neither variable is set.
