@@ -359,13 +359,15 @@ std::vector<QueueCommit> QueueRepo::log(std::size_t max) const {
   return out;
 }
 
-std::string configured_email() {
+std::string configured_email() { return configured("user.email"); }
+
+std::string configured(const char* key) {
   const GitApi& g = api();
   Config cfg, snap;
   if (g.git_config_open_default(cfg.out()) < 0) return "";
   if (g.git_config_snapshot(snap.out(), cfg.get()) < 0) return "";
   const char* v = nullptr;
-  if (g.git_config_get_string(&v, snap.get(), "user.email") < 0 || !v) return "";
+  if (g.git_config_get_string(&v, snap.get(), key) < 0 || !v) return "";
   return v;
 }
 

@@ -136,7 +136,12 @@ Queue GitBackend::transact(const QueueChange& change, bool create, const AfterWr
       }
     }
     git::Author author;
-    author.name = summary.by.empty() ? who_by_default() : summary.by;
+    // The maintainer: who the history says made the change (--by, else $USER), else git's user.name.
+    author.name = summary.by.empty() || summary.by == "unknown" ? who_by_default() : summary.by;
+    if (author.name == "unknown") {
+      const std::string n = git::configured("user.name");
+      if (!n.empty()) author.name = n;
+    }
     author.email = git::configured_email();
     if (author.email.empty()) author.email = author.name + "@localhost";
     author.time = static_cast<std::int64_t>(std::time(nullptr));

@@ -105,6 +105,14 @@ as dave queue --queue "$Q" add "$WORK/req-dave" >/dev/null 2>&1 || fail "dave's 
 as carol queue --queue "$Q" --no-fetch show r21 >/dev/null 2>&1 && fail "--no-fetch fetched (r21 visible)"
 as carol queue --queue "$Q" show r21 >/dev/null || fail "a read did not fetch r21"
 RWKVQ_QUEUE="$Q" as carol queue show r21 >/dev/null || fail "RWKVQ_QUEUE=git:… does not work"
+# The e-mail comes from git's user.email; without $USER the author is git's user.name.
+mkdir -p "$WORK/home2"
+printf '[user]\n\tname = Zed Quinn\n\temail = zed@example.org\n' >"$WORK/home2/.gitconfig"
+cp -r "$EXAMPLE" "$WORK/req-zed"
+env -u USER HOME="$WORK/home2" XDG_CACHE_HOME="$WORK/cache-zed" "$BIN" queue --queue "$Q" add "$WORK/req-zed" \
+  >/dev/null 2>&1 || fail "an add without USER failed"
+zed=$(git --git-dir="$WORK/shared.git" log -1 --format='%an <%ae>|%s' queue)
+[[ "$zed" == "Zed Quinn <zed@example.org>|add r22 req-zed (1 part)" ]] || fail "author from git config: $zed"
 # A file queue has no commit log: it says so and shows its requests' histories.
 RWKVQ_QUEUE="$WORK/file/queue.json" "$BIN" queue add "$WORK/reqs/req0" >/dev/null 2>&1 || fail "file queue add"
 RWKVQ_QUEUE="$WORK/file/queue.json" "$BIN" queue log >"$WORK/flog.out" 2>"$WORK/flog.err" || fail "file queue log"

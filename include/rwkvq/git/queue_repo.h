@@ -74,7 +74,9 @@ class QueueRepo {
   std::unique_ptr<Impl> impl_;
 };
 
-// git's user.email from the default configuration files, or "" when unset.
+// A setting of git's default configuration files (~/.gitconfig …), or "" when unset.
+std::string configured(const char* key);
+// configured("user.email").
 std::string configured_email();
 // The SHA-1 (as git hashes a blob) of `text`, hex: a stable name for the clone's folder.
 std::string hash_hex(std::string_view text);
