@@ -94,7 +94,8 @@ class QueueStore {
   // `after_write`, when given, runs after the queue was written, still under the lock (the
   // learned summary beside the queue is written there).
   // A git queue may run `change` more than once (on a fresher queue each time someone else
-  // pushed first): it must start from the queue it is given. `description` is the commit
+  // pushed first): it must start from the queue it is given and do nothing outside it (no HTTP
+  // request, no output: do those before or after transact, from what it returned). `description` is the commit
   // message; "" derives it from the history entries the change appended ("add r3 …").
   Queue transact(const QueueChange& change, bool create = false, const AfterWrite& after_write = nullptr,
                  const std::string& description = "") {
