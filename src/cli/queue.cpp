@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "cli/queue_log.h"
 #include "rwkvq/core/error.h"
 #include "rwkvq/estimate/estimate.h"
 #include "rwkvq/queue/document.h"
@@ -542,60 +543,6 @@ int run_plan(const QueueOptions& o, const GlobalOptions& g) {
   return 0;
 }
 
-// ------------------------------------------------------------------ log
-
-int run_log(const QueueOptions& o, const GlobalOptions&) {
-  auto store = store_of(o);
-  auto log = store.log(o.max);
-  const bool commits = log.has_value();
-  if (!commits) {
-    // A queue file keeps no log of its own: what it can show is every request's own history.
-    log.emplace();
-    const Queue q = store.read();
-    for (const auto& e : q.requests)
-      for (const auto& h : e.history) {
-        LogEntry l;
-        l.by = h.by;
-        l.at = h.at;
-        l.what = h.action + " " + e.id + (h.part > 0 ? "/part" + std::to_string(h.part) : "") +
-                 (h.reason.empty() ? "" : ": " + h.reason);
-        log->push_back(std::move(l));
-      }
-    std::stable_sort(log->begin(), log->end(), [](const LogEntry& a, const LogEntry& b) { return a.at > b.at; });
-    if (o.max > 0 && log->size() > o.max) log->resize(o.max);
-  }
-  if (o.format == "json") {
-    ojson entries = ojson::array();
-    for (const auto& l : *log)
-      entries.push_back({{"commit", commits ? ojson(l.id) : ojson(nullptr)}, {"by", l.by},
-                         {"email", commits ? ojson(l.email) : ojson(nullptr)}, {"at", format_time(l.at)},
-                         {"what", l.what}, {"detail", l.detail}});
-    print_json(ojson{{"queue", store.name()}, {"source", commits ? "commits" : "requests"}, {"log", std::move(entries)}});
-    return 0;
-  }
-  if (!commits)
-    std::cerr << "note: " << safe(store.name())
-              << " is a queue file: it keeps no log of its own (a shared queue in git does: --queue "
-                 "git:URL#BRANCH); these are the changes its requests recorded\n";
-  if (log->empty()) {
-    std::cout << "no changes yet: " << safe(store.name()) << "\n";
-    return 0;
-  }
-  std::ostringstream out;
-  for (const auto& l : *log) {
-    out << format_time(l.at) << "  ";
-    if (commits) out << l.id.substr(0, 7) << "  ";
-    out << pad(safe(l.by), 12) << " " << safe(l.what) << "\n";
-    if (!l.detail.empty()) {
-      std::istringstream lines(l.detail);
-      for (std::string line; std::getline(lines, line);)
-        if (!line.empty()) out << "    " << safe(line) << "\n";
-    }
-  }
-  std::cout << out.str();
-  return 0;
-}
-
 // ------------------------------------------------------------------ wiring
 
 void guarded(int& exit_code, const std::function<int()>& f) {
@@ -681,7 +628,7 @@ void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
 
   auto* logc = q->add_subcommand("log", "The queue's history: who changed what, when (a git queue's commits)");
   logc->add_option("--max", o->max, "At most N changes, newest first (default: all)");
-  logc->callback([o, &g, &exit_code] { guarded(exit_code, [&] { return run_log(*o, g); }); });
+  logc->callback([o, &exit_code] { guarded(exit_code, [&] { return run_queue_log(store_of(*o), o->max, o->format); }); });
 
   auto* plan = q->add_subcommand("plan", "Simulate the queue on nodes: timeline and chart");
   plan->add_option("--nodes", o->nodes, "Nodes per target: 1x24vgb=1,8x24vgb=1 (default: one per configured target)");
