@@ -4,7 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "git/git_api.h"
@@ -122,6 +124,10 @@ bool looks_like_rejection(const std::string& message) {
 }
 
 }  // namespace
+
+constexpr int kStaleLockSeconds = 5;
+constexpr int kLockWaitMs = 100;
+constexpr int kLockWaits = (kStaleLockSeconds + 2) * 1000 / kLockWaitMs;
 
 struct QueueRepo::Impl {
   fs::path dir;
@@ -272,15 +278,31 @@ PushResult QueueRepo::commit_and_push(const QueueTip& base, std::string_view tex
                             g.git_odb_object_type(obj.get())),
             "cannot write to " + impl_->url);
     }
-    Reference ref;
-    int rc;
+    int rc = 0;
     const std::string name = impl_->local_ref();
-    if (base.commit.empty()) {
-      rc = g.git_reference_create(ref.out(), remote.get(), name.c_str(), &commit_id, /*force=*/0, message.c_str());
-    } else {
-      const git_oid old = oid_of(base.commit);
-      rc = g.git_reference_create_matching(ref.out(), remote.get(), name.c_str(), &commit_id, /*force=*/1, &old,
-                                           message.c_str());
+    // The branch's lock file: held for microseconds by a live writer (rwkvq or git). One that is
+    // older than kStaleLockSeconds was left by a process killed in that instant and would block
+    // every push for good: it is removed (with a warning). A younger one is waited for.
+    const fs::path lock = fs::path(path) / (name + ".lock");
+    for (int wait = 0;; ++wait) {
+      Reference ref;
+      if (base.commit.empty()) {
+        rc = g.git_reference_create(ref.out(), remote.get(), name.c_str(), &commit_id, /*force=*/0, message.c_str());
+      } else {
+        const git_oid old = oid_of(base.commit);
+        rc = g.git_reference_create_matching(ref.out(), remote.get(), name.c_str(), &commit_id, /*force=*/1, &old,
+                                             message.c_str());
+      }
+      if (rc != GIT_ELOCKED || wait >= kLockWaits) break;
+      std::error_code ec;
+      const auto mtime = fs::last_write_time(lock, ec);
+      if (!ec && fs::file_time_type::clock::now() - mtime > std::chrono::seconds(kStaleLockSeconds)) {
+        spdlog::warn("{}: removing {}, left by a process killed while it updated the queue's branch",
+                     impl_->url, lock.string());
+        fs::remove(lock, ec);
+        continue;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(kLockWaitMs));
     }
     if (rc == GIT_EEXISTS || rc == GIT_EMODIFIED || rc == GIT_ENOTFOUND || rc == GIT_ELOCKED) {
       impl_->rejection = last_error();

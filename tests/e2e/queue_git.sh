@@ -122,6 +122,7 @@ grep -q " add r1$" "$WORK/flog.out" || fail "file queue log does not show the re
 # ---------------------------------------------------------------- 4. killed pushes lose nothing
 ROUNDS=${RWKVQ_KILL_ROUNDS:-12}
 make_requests "$ROUNDS" "$WORK/kill"
+as erin queue --queue "$Q" list >/dev/null  # the clone made, so that req0's add is a typical one
 t0=$(date +%s%N)
 as erin queue --queue "$Q" add "$WORK/kill/req0" >"$WORK/kill.0" 2>/dev/null || fail "a plain add failed"
 span_us=$(( ($(date +%s%N) - t0) / 1000 + 1000 ))
@@ -136,9 +137,15 @@ done
 # Litter a killed libgit2 could leave in the clone: a ref's lock file.
 clone=$(ls -d "$WORK/cache-erin/rwkvq/queues/"*/repo)
 touch "$clone/refs/remotes/origin/queue.lock"
+# And in the shared repository, the branch's lock of a push killed in the instant it held it
+# (older than 5 s: stale); a kill above may have left a fresh one, which is waited for.
+touch -d '1 minute ago' "$WORK/shared.git/refs/heads/queue.lock"
 cp -r "$EXAMPLE" "$WORK/req-after"
 as erin queue --queue "$Q" add "$WORK/req-after" >"$WORK/kill.after" 2>"$WORK/after-kill.err" \
   || fail "the clone does not recover after the kills: $(cat "$WORK/after-kill.err")"
+grep -q "removing $WORK/shared.git/refs/heads/queue.lock, left by a process killed" "$WORK/after-kill.err" \
+  || fail "the stale lock in the shared repository was not reported: $(cat "$WORK/after-kill.err")"
+[[ ! -e "$WORK/shared.git/refs/heads/queue.lock" ]] || fail "the stale lock in the shared repository stays"
 # A clone broken beyond that (its objects gone) is made again.
 rm -rf "$clone/objects"
 as erin queue --queue "$Q" list >/dev/null 2>"$WORK/reclone.err" || fail "a broken clone is not made again: $(cat "$WORK/reclone.err")"
