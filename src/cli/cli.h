@@ -42,6 +42,7 @@ void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_rules_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_calibrate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
+void add_init_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 // `completion bash|zsh|fish` and the hidden `man` (cli/completion.cpp), from the app's command tree.
 void add_completion_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 
