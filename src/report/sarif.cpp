@@ -1,6 +1,7 @@
 // SARIF 2.1.0 (OASIS Static Analysis Results Interchange Format), for GitHub code scanning.
 // Only the properties of schemas/sarif-2.1.0-subset.schema.json are written.
 #include <filesystem>
+#include <optional>
 
 #include "rwkvq/report/report.h"
 
@@ -41,8 +42,11 @@ json artifact_location(const std::string& path, bool folder, const SarifOptions&
   return a;
 }
 
+// `path`: the file the result points at (null: none); `scope`: "folder" or "pull request" when the
+// finding is about the request folder or the pull request as a whole and `path` is only its
+// anchor (GitHub code scanning rejects a whole upload when one result has no file location).
 json result_json(const Finding& f, const std::string* path, const SarifOptions& opt,
-                 const std::vector<SarifRule>& rules) {
+                 const std::vector<SarifRule>& rules, const char* scope = nullptr) {
   json r = json::object();
   r["ruleId"] = f.rule;
   for (std::size_t i = 0; i < rules.size(); ++i)
@@ -56,8 +60,8 @@ json result_json(const Finding& f, const std::string* path, const SarifOptions& 
   r["message"] = {{"text", text}};
   if (path) {
     json phys = json::object();
-    phys["artifactLocation"] = artifact_location(*path, f.loc.file.empty(), opt);
-    if (f.loc.line > 0) {
+    phys["artifactLocation"] = artifact_location(*path, !scope && f.loc.file.empty(), opt);
+    if (!scope && f.loc.line > 0) {
       json region = json::object();
       region["startLine"] = f.loc.line;
       if (f.loc.column > 0) region["startColumn"] = f.loc.column;
@@ -65,12 +69,13 @@ json result_json(const Finding& f, const std::string* path, const SarifOptions& 
     }
     r["locations"] = json::array({json{{"physicalLocation", std::move(phys)}}});
   }
+  json props = json::object();
+  if (scope) props["scope"] = scope;
   if (f.loc.cell > 0) {
-    json props = json::object();
     props["cell"] = f.loc.cell;
     if (f.loc.cell_line > 0) props["cellLine"] = f.loc.cell_line;
-    r["properties"] = std::move(props);
   }
+  if (!props.empty()) r["properties"] = std::move(props);
   return r;
 }
 
@@ -111,11 +116,24 @@ json report_sarif(const std::vector<RequestReport>& reports, const SarifOptions&
   }
   driver["rules"] = std::move(rules);
 
+  // Where a finding about a whole request folder, or the pull request itself, is anchored: the
+  // folder's first notebook; for the pull request the first request's, else its first changed file.
+  auto folder_anchor = [](const RequestReport& r) -> std::optional<std::string> {
+    if (r.notebooks.empty()) return std::nullopt;
+    Location l;
+    l.file = r.notebooks.front().file;
+    return finding_path(r.path, l);
+  };
   json results = json::array();
   if (pr) {
+    std::optional<std::string> anchor;
+    for (const auto& r : reports)
+      if ((anchor = folder_anchor(r))) break;
+    if (!anchor && !pr->changed_files.empty())
+      anchor = (std::filesystem::path(opt.source_root) / pr->changed_files.front()).generic_string();
     for (const auto& f : pr->findings) {
-      if (f.loc.file.empty()) {  // about the pull request itself (its title): no file to point at
-        results.push_back(result_json(f, nullptr, opt, opt.rules));
+      if (f.loc.file.empty()) {  // about the pull request itself (its title)
+        results.push_back(result_json(f, anchor ? &*anchor : nullptr, opt, opt.rules, "pull request"));
       } else {
         // Relative to the repository root already: resolve against it, not the current folder.
         std::string path = (std::filesystem::path(opt.source_root) / f.loc.file).generic_string();
@@ -123,11 +141,17 @@ json report_sarif(const std::vector<RequestReport>& reports, const SarifOptions&
       }
     }
   }
-  for (const auto& r : reports)
+  for (const auto& r : reports) {
+    std::optional<std::string> anchor = folder_anchor(r);
     for (const auto& f : r.findings) {
+      if (f.loc.file.empty() && anchor) {
+        results.push_back(result_json(f, &*anchor, opt, opt.rules, "folder"));
+        continue;
+      }
       std::string path = finding_path(r.path, f.loc);
       results.push_back(result_json(f, &path, opt, opt.rules));
     }
+  }
 
   json run = json::object();
   run["tool"] = {{"driver", std::move(driver)}};

@@ -88,17 +88,21 @@ for name in examples:
                 f"{what}: message {res['message']['text']!r}")
         loc = res["locations"][0]["physicalLocation"]
         al = loc["artifactLocation"]
-        # cwd is the repository root: the URI is the report's path, relative to it.
-        want_uri = f["file"] + ("/" if f["file"] == path else "")
+        # cwd is the repository root: the URI is the report's path, relative to it. A finding about
+        # the whole folder is anchored at the folder's first notebook (code scanning needs a file).
+        props = res.get("properties", {})
+        nbs = rep["requests"][0]["notebooks"]
+        folder_wide = f["file"] == path
+        want_uri = f["file"] + ("/" + nbs[0]["file"] if nbs else "/") if folder_wide else f["file"]
         t.check(al.get("uriBaseId") == "%SRCROOT%" and urllib.parse.unquote(al["uri"]) == want_uri,
                 f"{what}: uri {al} for {f['file']}")
+        t.check((props.get("scope") == "folder") == (folder_wide and bool(nbs)), f"{what}: scope {props}")
         region = loc.get("region")
         if f["line"]:
             t.check(region and region["startLine"] == f["line"] and region.get("startColumn") == f["column"],
                     f"{what}: region {region} for line {f['line']} column {f['column']}")
         else:
             t.check(region is None, f"{what}: a region {region} without a line")
-        props = res.get("properties", {})
         t.check(props.get("cell") == f["cell"] and props.get("cellLine") == f["cell_line"],
                 f"{what}: properties {props} for cell {f['cell']} line {f['cell_line']}")
 t.check(bad_with_results >= 8, f"only {bad_with_results} examples with results")
@@ -136,6 +140,20 @@ try:
         t.check(al["uri"].startswith("file:///") and "uriBaseId" not in al
                 and urllib.parse.unquote(al["uri"]) == "file://" + os.path.abspath(odd) + "/training-config.yaml",
                 f"absolute: {al}")
+finally:
+    shutil.rmtree(tmp)
+
+# Every result has a file location (GitHub code scanning rejects the whole upload otherwise), even
+# one about a whole folder: an empty folder has no notebook (layout/notebook-missing).
+tmp = tempfile.mkdtemp()
+try:
+    os.makedirs(os.path.join(tmp, "empty-request"))
+    shutil.copy(f"{EX}/clean-single/training-config.yaml", os.path.join(tmp, "empty-request"))
+    for d in (os.path.join(tmp, "empty-request"), f"{EX}/bad-wrong-name", f"{EX}/bad-json"):
+        rc, doc, _ = sarif(["validate", d], f"located {d}")
+        for r in (doc or {"runs": [{"results": []}]})["runs"][0]["results"]:
+            t.check(r.get("locations") and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                    f"{d}: a result without a file location: {r}")
 finally:
     shutil.rmtree(tmp)
 

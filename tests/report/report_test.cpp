@@ -278,10 +278,17 @@ TEST_CASE("SARIF: one run, every rule, results with level, uri and region", "[re
   CHECK(res[0]["properties"]["cellLine"] == 7);
   CHECK(res[1]["ruleIndex"] == 0);
   CHECK_FALSE(res[1].contains("properties"));
-  // A finding about the folder itself: the folder's URI, no region; the error severity kept.
+  // A finding about the folder itself: anchored at its first notebook (GitHub needs a file), no
+  // region, scope "folder"; the error severity kept.
   CHECK(res[2]["level"] == "error");
-  CHECK(res[2]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "sub/req/");
+  CHECK(res[2]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "sub/req/training-notebook.ipynb");
   CHECK_FALSE(res[2]["locations"][0]["physicalLocation"].contains("region"));
+  CHECK(res[2]["properties"]["scope"] == "folder");
+  // A folder without any notebook: the folder itself.
+  rs[0].notebooks.clear();
+  auto doc2 = report_sarif(rs, so);
+  CHECK(doc2["runs"][0]["results"][2]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "sub/req/");
+  CHECK_FALSE(doc2["runs"][0]["results"][2].contains("properties"));
   CHECK(res[2]["message"]["text"] == "folder elsewhere");  // no hint: no "hint:" line
 }
 
@@ -306,7 +313,7 @@ TEST_CASE("SARIF: URIs escaped, outside the root absolute, unknown rules without
   CHECK_FALSE(res["locations"][0]["physicalLocation"]["region"].contains("startColumn"));
 }
 
-TEST_CASE("SARIF: the pull request's findings first, relative to the root; its title has no location",
+TEST_CASE("SARIF: the pull request's findings first, relative to the root; its title anchored",
           "[report][sarif]") {
   SarifOptions so;
   so.source_root = "/repo";
@@ -318,13 +325,21 @@ TEST_CASE("SARIF: the pull request's findings first, relative to the root; its t
   const auto& res = doc["runs"][0]["results"];
   REQUIRE(res.size() == 5);
   CHECK(res[0]["ruleId"] == "git/pr-title");
-  CHECK_FALSE(res[0].contains("locations"));
+  CHECK(res[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
+        "notebook/examples/requests/x/training-notebook.ipynb");
+  CHECK(res[0]["properties"]["scope"] == "pull request");
   CHECK(res[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == ".github/x.yml");
   CHECK(res[2]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
         "notebook/examples/requests/x/training-notebook.ipynb");
   std::ostringstream out;
   write_sarif(out, {sample()}, so, &pr);
   CHECK(nlohmann::json::parse(out.str())["runs"][0]["results"].size() == 5);
+  // No request: the first changed file; nothing at all: no location.
+  pr.changed_files = {"README.md"};
+  auto only = report_sarif({}, so, &pr);
+  CHECK(only["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "README.md");
+  pr.changed_files.clear();
+  CHECK_FALSE(report_sarif({}, so, &pr)["runs"][0]["results"][0].contains("locations"));
 }
 
 TEST_CASE("sarif is a report format", "[report][sarif]") {

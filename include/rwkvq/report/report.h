@@ -149,6 +149,11 @@ struct SarifOptions {
 // message.text (the message, then "hint: …" on its own line), a physical location (uri, and a
 // region startLine/startColumn where known: for a notebook the line and column in the .ipynb
 // file itself, the cell and its line in the result's property bag as "cell", "cellLine").
+// GitHub code scanning rejects a whole upload when one result has no file location, so a finding
+// about a whole request folder points at the folder's first notebook (the folder itself when it
+// has none) and one about the pull request (its title) at the first request's first notebook,
+// else the first changed file; both with "scope" ("folder" / "pull request") in the property bag
+// and no region.
 nlohmann::ordered_json report_sarif(const std::vector<RequestReport>& reports, const SarifOptions& opt,
                                     const PullRequestReport* pr = nullptr);
 void write_sarif(std::ostream& out, const std::vector<RequestReport>& reports, const SarifOptions& opt,
