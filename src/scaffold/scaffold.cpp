@@ -341,16 +341,22 @@ Scaffold make_scaffold(const ScaffoldOptions& opt) {
   }
 
   // What to edit next.
-  std::string first_nb = s.files.front().name;
-  s.next.push_back("Describe what you train and why in the first markdown cell of " + first_nb +
+  const bool parted = opt.parts > 1;
+  s.next.push_back(std::string("Describe what you train and why in the first markdown cell of ") +
+                   (parted ? "each notebook" : "training-notebook.ipynb") +
                    (opt.description.empty() ? " (the description written there only repeats the options)" : ""));
   if (opt.dataset.empty())
     s.next.push_back("Choose your dataset: " + dataset + " is init's small default (" +
-                     (official ? "--data_file in the notebook" : "data.source in the config") + "; or re-run with --dataset)");
-  s.next.push_back(official ? "Set the run length: --my_exit_tokens " + str(ms["exit_tokens"]) + " in the notebook"
-                            : "Set the run length: trainer.max_steps (" + str(ms["max_steps"]) + ") in the config");
-  if (opt.parts > 1)
-    s.next.push_back("Check where parts 2-" + std::to_string(opt.parts) + " download the previous part's model from (" +
+                     (official ? (parted ? "--data_file in each notebook" : "--data_file in the notebook")
+                               : (parted ? "data.source in each config" : "data.source in the config")) + "; or re-run with --dataset)");
+  s.next.push_back(official ? "Set the run length: --my_exit_tokens " + str(ms["exit_tokens"]) +
+                                  (parted ? " in each notebook" : " in the notebook")
+                            : "Set the run length: trainer.max_steps (" + str(ms["max_steps"]) + ")" +
+                                  (parted ? " in each config" : " in the config"));
+  if (parted)
+    s.next.push_back("Check where " +
+                     (opt.parts == 2 ? std::string("part 2 downloads") : "parts 2-" + std::to_string(opt.parts) + " download") +
+                     " the previous part's model from (" +
                      str(t["uploads_url"]) + "…): the runner uploads model/*.pth after each part");
   return s;
 }
