@@ -45,7 +45,7 @@ int run_init(InitOptions opt, const GlobalOptions& g) {
   for (const auto& n : scaffold.notes) std::cout << "note: " << sanitize_for_terminal(n) << "\n";
 
   // Checked at once, as `rwkvq validate DIR` would.
-  Request req = load_request(opt.dir);
+  Request req = load_request(opt.dir, load_limits(settings.limits));
   RequestEstimate estimate = estimate_request(req, settings, EstimateOptions{});
   RuleContext ctx{settings, &estimate, std::nullopt};
   auto report = make_report(req, run_rules(req, ctx, CheckOptions{}), &estimate);
