@@ -30,7 +30,9 @@ RequestTargets resolve_request_targets(const std::vector<std::string>& paths) {
     std::error_code ec;
     auto st = fs::status(path, ec);
     std::string folder = path;
-    if (!ec && st.type() != fs::file_type::directory && st.type() != fs::file_type::not_found) {
+    // Only a regular file (or a link to one) stands for its folder: a device or FIFO stays as
+    // given, and the caller says it is not a folder.
+    if (!ec && st.type() == fs::file_type::regular) {
       folder = request_folder_of_file(path);
       if (folder.empty()) {
         out.skipped.push_back(path + ": in notebook/community/ itself, not inside a request folder");

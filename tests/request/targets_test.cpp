@@ -36,4 +36,8 @@ TEST_CASE("paths to folders: each once, first-named order, files mapped", "[requ
   CHECK(t.folders[2] == p("missing"));  // left for the caller to report
   REQUIRE(t.skipped.size() == 1);
   CHECK(t.skipped[0].find("README.md") != std::string::npos);
+  // A device is not a file of a request: kept as given (validate says "not a folder").
+  auto dev = resolve_request_targets({"/dev/null"});
+  REQUIRE(dev.folders.size() == 1);
+  CHECK(dev.folders[0] == "/dev/null");
 }

@@ -16,8 +16,8 @@ struct RequestTargets {
 // when the file sits in notebook/community/ itself (no request folder). Purely lexical.
 std::string request_folder_of_file(const std::string& file);
 
-// Folders (and anything that does not exist: the caller reports it) are kept as given; regular
-// files and other non-folders become request_folder_of_file(). Two paths naming the same folder
+// Regular files (and links to them) become request_folder_of_file(); anything else (folders,
+// paths that do not exist, devices, FIFOs: the caller reports those) is kept as given. Two paths naming the same folder
 // (after resolving "." / ".." / symlinks) count once.
 RequestTargets resolve_request_targets(const std::vector<std::string>& paths);
 
