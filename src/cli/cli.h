@@ -1,5 +1,5 @@
 #pragma once
-// Command-line front end: one file per command (validate.cpp, estimate.cpp, queue.cpp), each
+// Command-line front end: one file per command (validate.cpp, estimate.cpp, queue/), each
 // adding its subcommand to the CLI11 app. Glue only: the logic lives in the library.
 #include <CLI/CLI.hpp>
 #include <functional>
