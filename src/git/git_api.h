@@ -58,7 +58,13 @@ namespace rwkvq::git {
   X(git_status_list_new)       \
   X(git_status_list_entrycount) \
   X(git_status_byindex)        \
-  X(git_status_list_free)
+  X(git_status_list_free)      \
+  X(git_remote_lookup)         \
+  X(git_remote_free)           \
+  X(git_fetch_options_init)    \
+  X(git_remote_fetch)          \
+  X(git_checkout_options_init) \
+  X(git_checkout_tree)
 
 struct GitApi {
 #define RWKVQ_GIT_MEMBER(name) decltype(&::name) name = nullptr;

@@ -120,6 +120,7 @@ void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
   add_view_commands(q, o, g, exit_code);
   add_lifecycle_commands(q, o, g, exit_code);
   add_plan_command(q, o, g, exit_code);
+  add_runner_commands(q, o, g, exit_code);
 }
 
 }  // namespace rwkvq::cli

@@ -43,6 +43,9 @@ struct QueueOptions {
   std::string window;
   // plan
   std::string nodes, from;
+  // dispatch / sync / import (runner.cpp): overrides of rwkvq.yaml's runner:
+  std::string repo, workflow, branch, lane, cuda, hf_repo, checkout;
+  bool dry_run = false, import_add = false;
 };
 
 Time now();
@@ -68,5 +71,6 @@ void add_intake_commands(CLI::App* q, const Opts& o, GlobalOptions& g, int& exit
 void add_view_commands(CLI::App* q, const Opts& o, GlobalOptions& g, int& exit_code);
 void add_lifecycle_commands(CLI::App* q, const Opts& o, GlobalOptions& g, int& exit_code);
 void add_plan_command(CLI::App* q, const Opts& o, GlobalOptions& g, int& exit_code);
+void add_runner_commands(CLI::App* q, const Opts& o, GlobalOptions& g, int& exit_code);
 
 }  // namespace rwkvq::cli::qcli
