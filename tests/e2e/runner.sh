@@ -226,6 +226,12 @@ try:
     t.check("unmatched: run 4242" in out, f"sync 2: the run nobody dispatched is not reported: {out}")
     learned = os.path.join(tmp, "queue.learned.json")
     t.check(os.path.exists(learned), "sync 2: no learned summary beside the queue")
+    if os.path.exists(learned):
+        with open(learned) as f:
+            ld = json.load(f)
+        recent = [r for tg in ld["targets"].values() for r in tg["recent"]]
+        t.check([(r["id"], round(r["real_hours"], 2)) for r in recent] == [(A, 2.0)],
+                f"sync 2: the learned summary does not hold A's real 2 h: {recent}")
     rc, out, err = run(["queue", "show", A])
     t.check("real 2h" in out, f"show after sync: {out}")
     check_schema()

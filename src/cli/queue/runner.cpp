@@ -123,10 +123,15 @@ int run_dispatch(const QueueOptions& o, const GlobalOptions& g) {
   }
 
   DispatchRecord d{info.now, info.by, rs.repo, rs.workflow, rs.ref, inputs};
-  Queue written = store.transact([&](Queue& queue) {
+  store.transact([&](Queue& queue) {
     ChangeInfo i2 = info;
     i2.reason = o.reason.empty() ? rs.repo + " " + rs.workflow + "@" + rs.ref + ": " + inputs[0].second : o.reason;
-    const int m = apply_action(queue, PartRef{e.id, n}, Action::Start, i2);
+    int m = 0;
+    try {
+      m = apply_action(queue, PartRef{e.id, n}, Action::Start, i2);
+    } catch (const Refused& err) {  // changed by someone else between the check and now
+      throw Refused(std::string(err.what()) + " — but GitHub accepted the dispatch: the run will start; record it by hand");
+    }
     Entry& we = *queue.find(e.id);
     we.history.back().action = "dispatch";
     Part& wp = we.parts[static_cast<std::size_t>(m - 1)];
