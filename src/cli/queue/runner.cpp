@@ -277,7 +277,7 @@ int run_sync(const QueueOptions& o, const GlobalOptions& g) {
             std::string text = "run " + std::to_string(run.id);
             if (how.count(key)) text += " (" + how[key] + ")";
             if (run.status == "completed" && run.finished) {
-              ChangeInfo info{"sync", t, "run " + std::to_string(run.id) + " " + (run.conclusion.empty() ? "completed" : run.conclusion), "", "", std::nullopt};
+              ChangeInfo info{who(o), t, "queue sync: run " + std::to_string(run.id) + " " + (run.conclusion.empty() ? "completed" : run.conclusion), "", "", std::nullopt};
               if (run.started) p.started = std::min(*run.started, t);
               info.at = std::max(p.started.value_or(*run.finished), std::min(*run.finished, t));
               const Action a = run.conclusion == "success" ? Action::Done : Action::Fail;

@@ -128,7 +128,14 @@ int run_show(const QueueOptions& o, const GlobalOptions& g) {
       if (auto r = learned_run(*e, p)) out << "; achieved utilisation " << fixed(r->achieved, 3);
       out << "\n";
     }
+    if (p.dispatch)
+      out << "       dispatched " << format_time(p.dispatch->at) << " by " << safe(p.dispatch->by) << " to "
+          << safe(p.dispatch->repo) << " " << safe(p.dispatch->workflow) << "@" << safe(p.dispatch->ref) << "\n";
+    if (p.run)
+      out << "       run " << p.run->id << " (" << safe(p.run->status)
+          << (p.run->conclusion.empty() ? "" : ", " + safe(p.run->conclusion)) << ") " << safe(p.run->url) << "\n";
   }
+  if (e->pr > 0) out << "  pull request: #" << e->pr << " by " << safe(e->pr_author) << "\n";
   out << "  history:\n";
   for (const auto& h : e->history) {
     out << "    " << format_time(h.at) << "  " << pad(safe(h.by), 12) << " " << h.action;
