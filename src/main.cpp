@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
     cli::add_queue_command(app, g, exit_code);
     cli::add_rules_command(app, g, exit_code);
     cli::add_calibrate_command(app, g, exit_code);
+    cli::add_init_command(app, g, exit_code);
     cli::add_completion_command(app, g, exit_code);  // last: it describes the commands above
     // An unknown command word would otherwise be reported as "A subcommand is required".
     for (int i = 1; i < argc; ++i) {

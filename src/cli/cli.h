@@ -1,5 +1,5 @@
 #pragma once
-// Command-line front end: one file per command (validate.cpp, estimate.cpp, queue.cpp), each
+// Command-line front end: one file per command (validate.cpp, estimate.cpp, queue/), each
 // adding its subcommand to the CLI11 app. Glue only: the logic lives in the library.
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -42,6 +42,7 @@ void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_queue_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_rules_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 void add_calibrate_command(CLI::App& app, GlobalOptions& g, int& exit_code);
+void add_init_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 // `completion bash|zsh|fish` and the hidden `man` (cli/completion.cpp), from the app's command tree.
 void add_completion_command(CLI::App& app, GlobalOptions& g, int& exit_code);
 

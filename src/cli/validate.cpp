@@ -1,4 +1,6 @@
-// `rwkvq validate DIR... [--format text|json|github] [--strict] [--target T]`
+// `rwkvq validate PATH... [--format text|json|github|sarif] [--strict] [--target T]`
+// A PATH that is a file stands for its request folder (request/targets.h: what a pre-commit hook
+// passes); each folder is validated once, in the order first named.
 // `rwkvq validate --pr [--base REF] [--repo PATH] [--title TEXT] [DIR...]` (DESIGN §8): reads the
 // contributor's branch with libgit2 (loaded only then), validates the request folders it changes
 // (or the DIRs given) and adds the git/* findings; the branch-wide ones form the report's `pr` part.
@@ -27,6 +29,7 @@
 #include "rwkvq/git/branch.h"
 #include "rwkvq/report/report.h"
 #include "rwkvq/request/request.h"
+#include "rwkvq/request/targets.h"
 #include "rwkvq/rules/rule.h"
 #include "rwkvq/util/strings.h"
 
@@ -109,6 +112,33 @@ PrRun read_pr(const ValidateOptions& opt, const Settings& settings) {
   return run;
 }
 
+// Where SARIF URIs start: the work tree of the pull request's repository (--pr), else that of the
+// git repository around the current folder (a .git entry in it or a parent), else the current
+// folder. tool.driver.rules: every registered rule.
+SarifOptions sarif_options(const BranchFacts* branch) {
+  namespace fs = std::filesystem;
+  SarifOptions so;
+  so.tool_version = RWKVQ_VERSION;
+  for (const Rule* r : all_rules())
+    so.rules.push_back({std::string(r->id()), r->default_severity(), std::string(r->summary())});
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  so.current_dir = cwd.generic_string();
+  if (branch && !branch->workdir.empty()) {
+    so.source_root = branch->workdir.generic_string();
+    return so;
+  }
+  so.source_root = so.current_dir;
+  for (fs::path p = cwd; !p.empty(); p = p.parent_path()) {
+    if (fs::exists(p / ".git", ec)) {
+      so.source_root = p.generic_string();
+      break;
+    }
+    if (p == p.root_path()) break;
+  }
+  return so;
+}
+
 // Why a folder cannot be validated at all, before anything in it is read; nullopt when it can.
 std::optional<std::string> unusable_folder(const std::string& dir) {
   namespace fs = std::filesystem;
@@ -119,17 +149,13 @@ std::optional<std::string> unusable_folder(const std::string& dir) {
       return "no such folder";
     return ec.message();
   }
-  if (st.type() != fs::file_type::directory) {
-    if (ends_with(dir, ".ipynb") || ends_with(dir, ".yaml") || ends_with(dir, ".yml"))
-      return "not a folder (give the request folder that contains this file)";
-    return "not a folder";
-  }
+  if (st.type() != fs::file_type::directory) return "not a folder";
   return std::nullopt;
 }
 
 int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
   auto format = parse_report_format(opt.format);
-  if (!format) throw UsageError("unknown --format '" + opt.format + "' (text, json or github)");
+  if (!format) throw UsageError("unknown --format '" + opt.format + "' (text, json, github or sarif)");
   Settings settings = resolve_settings(g);
   load_learned(settings, "", opt.no_learn);
   std::optional<std::string> target;
@@ -148,10 +174,17 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
                      " needs --pr (it is about the pull request's branch)");
   if (!opt.pr && opt.dirs.empty()) throw UsageError("DIR is required: validate DIR... (or validate --pr)");
 
+  // Files name their request folder; each folder once.
+  RequestTargets targets = resolve_request_targets(opt.dirs);
+  for (const auto& s : targets.skipped) std::cerr << "rwkvq: note: " << sanitize_for_terminal(s) << ": skipped\n";
+  ValidateOptions resolved = opt;
+  resolved.dirs = targets.folders;
   const bool online = want_online(opt.online_flags, settings);
   std::optional<PrRun> pr;
-  if (opt.pr) pr = read_pr(opt, settings);
-  const std::vector<std::string>& dirs = pr ? pr->dirs : opt.dirs;
+  if (opt.pr && resolved.dirs.empty() && !opt.dirs.empty())
+    throw UsageError("none of the paths given is in a request folder");
+  if (opt.pr) pr = read_pr(resolved, settings);
+  const std::vector<std::string>& dirs = pr ? pr->dirs : resolved.dirs;
 
   bool unusable = false;
   std::vector<RequestReport> reports;
@@ -231,6 +264,7 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
     }
     case ReportFormat::Json: write_json(std::cout, reports, prr); break;
     case ReportFormat::Github: write_github(std::cout, reports, prr); break;
+    case ReportFormat::Sarif: write_sarif(std::cout, reports, sarif_options(pr ? &pr->facts : nullptr), prr); break;
   }
   std::cout.flush();
 
@@ -247,10 +281,10 @@ void add_validate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto opt = std::make_shared<ValidateOptions>();
   auto* cmd = app.add_subcommand("validate", "Check request folders against the programme's rules");
   cmd->add_option("DIR", opt->dirs,
-                  "Request folder(s), e.g. notebook/community/my-run (with --pr: default the request "
-                  "folders the branch changes)");
-  cmd->add_option("--format", opt->format, "Output: text (default), json or github")
-      ->check(CLI::IsMember({"text", "json", "github"}));
+                  "Request folder(s), e.g. notebook/community/my-run, or files in them (each folder is "
+                  "validated once; with --pr: default the request folders the branch changes)");
+  cmd->add_option("--format", opt->format, "Output: text (default), json, github or sarif (SARIF 2.1.0)")
+      ->check(CLI::IsMember({"text", "json", "github", "sarif"}));
   cmd->add_flag("--strict", opt->strict, "Warnings fail the request too");
   cmd->add_option("--target", opt->target,
                   "Runner target to estimate for (1x24vgb, 8x24vgb ...); default: the smallest "

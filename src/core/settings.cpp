@@ -59,7 +59,8 @@ class Loader {
       else if (key == "content") content(v);
       else if (key == "online") online(v);
       else if (key == "estimate") estimate(v);
-      else unknown(kv.first, key, {"rules", "limits", "gpus", "targets", "priority", "content", "online", "estimate"});
+      else if (key == "runner") runner(v);
+      else unknown(kv.first, key, {"rules", "limits", "gpus", "targets", "priority", "content", "online", "estimate", "runner"});
     }
   }
 
@@ -203,6 +204,33 @@ class Loader {
     bool b = false;
     if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) fail(v, "'online' must be true or false");
     s_.online = b;
+  }
+
+  void runner(const YAML::Node& v) {
+    if (v.IsNull()) return;
+    need_map(v, "runner");
+    RunnerSettings& r = s_.runner;
+    for (const auto& kv : v) {
+      const std::string k = key_of(kv.first);
+      std::string* field = k == "repo"       ? &r.repo
+                           : k == "workflow" ? &r.workflow
+                           : k == "ref"      ? &r.ref
+                           : k == "lane"     ? &r.lane
+                           : k == "cuda"     ? &r.cuda
+                           : k == "hf_repo"  ? &r.hf_repo
+                                             : nullptr;
+      if (!field) unknown(kv.first, k, {"repo", "workflow", "ref", "lane", "cuda", "hf_repo"});
+      const YAML::Node& val = kv.second;
+      if (!val.IsScalar() || trim(val.Scalar()).empty()) fail(val, "'runner." + k + "' must be a non-empty string");
+      const std::string text(trim(val.Scalar()));
+      // Each goes into a URL path or a workflow input: no spaces, no control characters, no '?#'.
+      for (unsigned char c : text)
+        if (c <= 0x20 || c == 0x7f || c == '?' || c == '#' || c == '%')
+          fail(val, "'runner." + k + "' must not contain spaces, control characters, '?', '#' or '%'");
+      if (k == "repo" && (std::count(text.begin(), text.end(), '/') != 1 || text.front() == '/' || text.back() == '/'))
+        fail(val, "'runner.repo' must be OWNER/NAME, not '" + text + "'");
+      *field = text;
+    }
   }
 
   void estimate(const YAML::Node& v) {

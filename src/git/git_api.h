@@ -58,42 +58,44 @@ namespace rwkvq::git {
   X(git_status_list_new)       \
   X(git_status_list_entrycount) \
   X(git_status_byindex)        \
-  X(git_status_list_free)       \
-  X(git_repository_init)        \
-  X(git_remote_create)          \
-  X(git_remote_lookup)          \
-  X(git_remote_free)            \
-  X(git_remote_fetch)           \
-  X(git_remote_push)            \
-  X(git_fetch_options_init)     \
-  X(git_push_options_init)      \
+  X(git_status_list_free)              \
+  X(git_repository_init)               \
+  X(git_remote_create)                 \
+  X(git_remote_lookup)                 \
+  X(git_remote_free)                   \
+  X(git_remote_fetch)                  \
+  X(git_remote_push)                   \
+  X(git_fetch_options_init)            \
+  X(git_push_options_init)             \
   X(git_credential_ssh_key_from_agent) \
-  X(git_reference_name_to_id)   \
-  X(git_reference_create)       \
-  X(git_reference_create_matching) \
-  X(git_blob_create_from_buffer) \
-  X(git_treebuilder_new)        \
-  X(git_treebuilder_insert)     \
-  X(git_treebuilder_write)      \
-  X(git_treebuilder_free)       \
-  X(git_tree_lookup)            \
-  X(git_signature_new)          \
-  X(git_signature_free)         \
-  X(git_commit_create)          \
-  X(git_commit_author)          \
-  X(git_commit_message)         \
-  X(git_commit_id)              \
-  X(git_odb_read)               \
-  X(git_odb_write)              \
-  X(git_odb_object_data)        \
-  X(git_odb_object_size)        \
-  X(git_odb_object_type)        \
-  X(git_odb_object_free)        \
-  X(git_odb_hash)               \
-  X(git_config_open_default)    \
-  X(git_config_snapshot)        \
-  X(git_config_get_string)      \
-  X(git_config_free)
+  X(git_reference_name_to_id)          \
+  X(git_reference_create)              \
+  X(git_reference_create_matching)     \
+  X(git_blob_create_from_buffer)       \
+  X(git_treebuilder_new)               \
+  X(git_treebuilder_insert)            \
+  X(git_treebuilder_write)             \
+  X(git_treebuilder_free)              \
+  X(git_tree_lookup)                   \
+  X(git_signature_new)                 \
+  X(git_signature_free)                \
+  X(git_commit_create)                 \
+  X(git_commit_author)                 \
+  X(git_commit_message)                \
+  X(git_commit_id)                     \
+  X(git_odb_read)                      \
+  X(git_odb_write)                     \
+  X(git_odb_object_data)               \
+  X(git_odb_object_size)               \
+  X(git_odb_object_type)               \
+  X(git_odb_object_free)               \
+  X(git_odb_hash)                      \
+  X(git_config_open_default)           \
+  X(git_config_snapshot)               \
+  X(git_config_get_string)             \
+  X(git_config_free)                   \
+  X(git_checkout_options_init)         \
+  X(git_checkout_tree)
 
 struct GitApi {
 #define RWKVQ_GIT_MEMBER(name) decltype(&::name) name = nullptr;

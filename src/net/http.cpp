@@ -46,7 +46,8 @@ namespace {
 
 struct Job {
   std::size_t index = 0;
-  std::string method, url;
+  std::string method, url, request_body;
+  std::vector<std::string> extra_headers;
   Clock::time_point deadline, start_at;
   int tries = 0, redirects = 0;
   bool running = false, done = false;
@@ -116,6 +117,8 @@ std::vector<HttpResponse> fetch_all(const std::vector<HttpRequest>& requests, co
     j->index = i;
     j->method = requests[i].method;
     j->url = requests[i].url;
+    j->request_body = requests[i].body;
+    j->extra_headers = requests[i].headers;
     j->deadline = t0 + std::chrono::milliseconds(opt.budget_ms);
     j->start_at = t0;
     j->max_body = opt.max_body;
@@ -172,10 +175,17 @@ std::vector<HttpResponse> fetch_all(const std::vector<HttpRequest>& requests, co
     c.curl_easy_setopt(e, CURLOPT_WRITEDATA, &j);
     c.curl_easy_setopt(e, CURLOPT_MAXREDIRS, 0L);
     if (j.method == "HEAD") c.curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    if (j.method == "POST") {
+      c.curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(j.request_body.size()));
+      c.curl_easy_setopt(e, CURLOPT_POSTFIELDS, j.request_body.c_str());  // j outlives the attempt
+    }
     const bool token = !opt.token.empty() &&
                        std::find(opt.token_origins.begin(), opt.token_origins.end(), origin_of(j.url)) !=
                            opt.token_origins.end();
-    j.headers = c.curl_slist_append(nullptr, "Accept: application/json, */*");
+    const bool own_accept = std::any_of(j.extra_headers.begin(), j.extra_headers.end(),
+                                        [](const std::string& h) { return starts_with(to_lower(h), "accept:"); });
+    j.headers = own_accept ? nullptr : c.curl_slist_append(nullptr, "Accept: application/json, */*");
+    for (const auto& h : j.extra_headers) j.headers = c.curl_slist_append(j.headers, h.c_str());
     if (token) {
       const std::string auth = "Authorization: Bearer " + opt.token;
       j.headers = c.curl_slist_append(j.headers, auth.c_str());

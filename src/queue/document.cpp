@@ -619,6 +619,12 @@ class Reader {
       } else if (key == "real_hours") {
         push("real_hours");
         p.real_hours = hours();
+      } else if (key == "dispatch") {
+        push("dispatch");
+        p.dispatch = dispatch_record();
+      } else if (key == "run") {
+        push("run");
+        p.run = run_record();
       } else if (key == "on") {
         push("on");
         object("\"on\"", [&](const std::string& target, std::size_t) {
@@ -648,6 +654,50 @@ class Reader {
     if (!(seen & 4)) fail_at(start, "missing required field \"hours\"");
     if (!(seen & 8)) fail_at(start, "missing required field \"state\"");
     return p;
+  }
+
+  DispatchRecord dispatch_record() {
+    DispatchRecord d;
+    const std::size_t start = i_;
+    unsigned seen = 0;
+    object("a dispatch", [&](const std::string& key, std::size_t key_pos) {
+      if (key == "at") { push("at"); d.at = *time(false); seen |= 1; }
+      else if (key == "by") { push("by"); d.by = str(); }
+      else if (key == "repo") { push("repo"); d.repo = str(true); seen |= 2; }
+      else if (key == "workflow") { push("workflow"); d.workflow = str(true); seen |= 4; }
+      else if (key == "ref") { push("ref"); d.ref = str(true); seen |= 8; }
+      else if (key == "inputs") {
+        push("inputs");
+        object("\"inputs\"", [&](const std::string& name, std::size_t) {
+          push("input");
+          d.inputs.emplace_back(name, str());
+          pop();
+        });
+      } else unknown(key, key_pos);
+      pop();
+    });
+    static const char* const required[] = {"at", "repo", "workflow", "ref"};
+    for (unsigned k = 0; k < 4; ++k)
+      if (!(seen & (1u << k))) fail_at(start, std::string("missing required field \"") + required[k] + "\"");
+    return d;
+  }
+
+  RunRecord run_record() {
+    RunRecord r;
+    const std::size_t start = i_;
+    bool has_id = false;
+    object("a run", [&](const std::string& key, std::size_t key_pos) {
+      if (key == "id") { push("id"); r.id = integer(1); has_id = true; }
+      else if (key == "url") { push("url"); r.url = str(); }
+      else if (key == "status") { push("status"); r.status = str(); }
+      else if (key == "conclusion") { push("conclusion"); if (!null()) r.conclusion = str(); }
+      else if (key == "started") { push("started"); r.started = time(true); }
+      else if (key == "finished") { push("finished"); r.finished = time(true); }
+      else unknown(key, key_pos);
+      pop();
+    });
+    if (!has_id) fail_at(start, "missing required field \"id\"");
+    return r;
   }
 
   HistoryEntry change() {
@@ -712,6 +762,14 @@ class Reader {
         });
         if (e.parts.empty()) fail_at(at, "\"parts\" must not be empty");
         seen |= 128;
+      } else if (key == "pr") {
+        push("pr");
+        object("\"pr\"", [&](const std::string& k2, std::size_t k2_pos) {
+          if (k2 == "number") { push("number"); e.pr = integer(1); }
+          else if (k2 == "author") { push("author"); e.pr_author = str(); }
+          else unknown(k2, k2_pos);
+          pop();
+        });
       } else if (key == "history") {
         push("history");
         array([&](std::size_t idx) {
@@ -813,6 +871,19 @@ void put_field(std::string& out, const char* indent, std::string_view key) {
 using ojson = nlohmann::ordered_json;
 ojson opt(const std::optional<double>& d) { return d ? ojson(*d) : ojson(nullptr); }
 ojson opt_time(const std::optional<Time>& t) { return t ? ojson(format_time(*t)) : ojson(nullptr); }
+// One line of JSON (dispatch and run records); invalid UTF-8 becomes U+FFFD like put_string.
+void put_json(std::string& out, const ojson& j) { out += j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
+ojson dispatch_json(const DispatchRecord& d) {
+  ojson inputs = ojson::object();
+  for (const auto& [k, v] : d.inputs) inputs[k] = v;
+  return ojson{{"at", format_time(d.at)}, {"by", d.by}, {"repo", d.repo}, {"workflow", d.workflow},
+               {"ref", d.ref}, {"inputs", std::move(inputs)}};
+}
+ojson run_json(const RunRecord& r) {
+  return ojson{{"id", r.id}, {"url", r.url}, {"status", r.status},
+               {"conclusion", r.conclusion.empty() ? ojson(nullptr) : ojson(r.conclusion)},
+               {"started", opt_time(r.started)}, {"finished", opt_time(r.finished)}};
+}
 
 }  // namespace
 
@@ -849,6 +920,8 @@ nlohmann::ordered_json entry_json(const Entry& e) {
     if (p.flops) j["flops"] = *p.flops;
     if (!p.ran_on.empty()) j["ran_on"] = p.ran_on;
     if (p.real_hours) j["real_hours"] = *p.real_hours;
+    if (p.dispatch) j["dispatch"] = dispatch_json(*p.dispatch);
+    if (p.run) j["run"] = run_json(*p.run);
     parts.push_back(std::move(j));
   }
   r["parts"] = std::move(parts);
@@ -864,6 +937,7 @@ nlohmann::ordered_json entry_json(const Entry& e) {
     hist.push_back(std::move(j));
   }
   r["history"] = std::move(hist);
+  if (e.pr > 0) r["pr"] = ojson{{"number", e.pr}, {"author", e.pr_author}};
   return r;
 }
 
@@ -918,6 +992,8 @@ std::string serialize_queue(const Queue& q) {
       if (p.flops) { out += ", \"flops\": "; put_number(out, *p.flops); }
       if (!p.ran_on.empty()) { out += ", \"ran_on\": "; put_string(out, p.ran_on); }
       if (p.real_hours) { out += ", \"real_hours\": "; put_number(out, *p.real_hours); }
+      if (p.dispatch) { out += ", \"dispatch\": "; put_json(out, dispatch_json(*p.dispatch)); }
+      if (p.run) { out += ", \"run\": "; put_json(out, run_json(*p.run)); }
       out += "}";
     }
     out += "\n      ],\n";
@@ -933,7 +1009,13 @@ std::string serialize_queue(const Queue& q) {
       if (h.recorded) { out += ", \"recorded\": "; put_string(out, format_time(*h.recorded)); }
       out += "}";
     }
-    out += e.history.empty() ? "]\n    }" : "\n      ]\n    }";
+    out += e.history.empty() ? "]" : "\n      ]";
+    if (e.pr > 0) {
+      out += ",\n";
+      put_field(out, ind, "pr");
+      put_json(out, ojson{{"number", e.pr}, {"author", e.pr_author}});
+    }
+    out += "\n    }";
   }
   out += q.requests.empty() ? "]\n}\n" : "\n  ]\n}\n";
   return out;

@@ -45,6 +45,7 @@ std::optional<ReportFormat> parse_report_format(std::string_view name) {
   if (name == "text") return ReportFormat::Text;
   if (name == "json") return ReportFormat::Json;
   if (name == "github") return ReportFormat::Github;
+  if (name == "sarif") return ReportFormat::Sarif;
   return std::nullopt;
 }
 

@@ -32,6 +32,8 @@ bool lexists(const fs::path& p) {
   return ::lstat(p.c_str(), &st) == 0;
 }
 
+}  // namespace
+
 // The nearest ancestor (or the folder itself) holding `.git`; a trainer checkout when it also
 // holds RWKV-v* folders. Only lstat() and readdir(): nothing is read.
 RepoContext find_repo(const fs::path& root) {
@@ -63,6 +65,8 @@ RepoContext find_repo(const fs::path& root) {
   if (!ctx.checkout) ctx.rel_dir = "notebook/community/" + root.filename().string();
   return ctx;
 }
+
+namespace {
 
 bool is_top_level(const FileEntry& e) { return e.rel.find('/') == std::string::npos; }
 

@@ -296,3 +296,22 @@ TEST_CASE("settings: content words extend the built-in list; input caps", "[sett
   CHECK(load_error("content:\n  word: [x]\n").find("unknown key 'word' (did you mean 'words'?)") != std::string::npos);
   CHECK(load_error("content:\n  words: x\n").find("must be a list") != std::string::npos);
 }
+
+TEST_CASE("load_settings: runner: overrides the built-in runner defaults, strictly", "[settings]") {
+  const Settings d = default_settings();
+  CHECK(d.runner.repo == "RWKV/RWKV-infctx-trainer");
+  CHECK(d.runner.workflow == "notebook-run.yml");
+  CHECK(d.runner.ref == "rwkv-community-training");
+  CHECK(d.runner.lane == "lane2");
+  CHECK(d.runner.cuda == "11-8");
+  CHECK(d.runner.hf_repo == "rwkv-x-dev/rwkv-x-playground");
+  TempDir dir;
+  const Settings s = load_settings(dir.write("rwkvq.yaml", "runner:\n  repo: me/fork\n  lane: lane1\n"));
+  CHECK(s.runner.repo == "me/fork");
+  CHECK(s.runner.lane == "lane1");
+  CHECK(s.runner.cuda == "11-8");  // untouched
+  CHECK(load_error("runner:\n  lanes: lane1\n") == "rwkvq.yaml:2:3: unknown key 'lanes' (did you mean 'lane'?)");
+  CHECK(load_error("runner:\n  repo: no-slash\n").find("rwkvq.yaml:2:9: 'runner.repo' must be OWNER/NAME") == 0);
+  CHECK(load_error("runner:\n  ref: a b\n").find("rwkvq.yaml:2:8: 'runner.ref' must not contain spaces") == 0);
+  CHECK(load_error("runner:\n  cuda: [1]\n").find("'runner.cuda' must be a non-empty string") != std::string::npos);
+}

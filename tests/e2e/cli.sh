@@ -14,7 +14,7 @@ check() { # description, expected exit, expected stderr/stdout substring, comman
 check "--help" 0 "validate" --help
 check "--version" 0 "rwkvq " --version
 check "no command" 2 "subcommand is required"
-check "unknown command" 2 "unknown command 'bogus' (commands: validate, estimate, queue, rules, calibrate, completion)" bogus
+check "unknown command" 2 "unknown command 'bogus' (commands: validate, estimate, queue, rules, calibrate, init, completion)" bogus
 check "unknown option" 2 "--bogus" validate --bogus x
 check "bad format" 2 "--format" validate --format xml x
 check "missing --config file" 2 "no such config file" --config /nonexistent/rwkvq.yaml rules

@@ -185,9 +185,14 @@ if doc:
 rc, out, err, _ = t.run(["validate", "no-such-folder"])
 t.check(rc == 2 and err.strip() == "rwkvq: error: no-such-folder: no such folder" and out == "",
         f"missing folder: exit {rc}, stderr {err!r}, stdout {out!r}")
-rc, out, err, _ = t.run(["validate", f"{EX}/clean-single/training-notebook.ipynb"])
-t.check(rc == 2 and err.startswith(f"rwkvq: error: {EX}/clean-single/training-notebook.ipynb: not a folder")
-        and len(err.strip().splitlines()) == 1, f"file instead of folder: exit {rc}, stderr {err!r}")
+# A file stands for its request folder (issue 12: what a pre-commit hook passes), each folder once.
+rc, doc, err, _ = t.json_report(["validate", f"{EX}/clean-single/training-notebook.ipynb",
+                                 f"{EX}/bad-unbounded/training-config.yaml", f"{EX}/clean-single/training-config.yaml",
+                                 f"{EX}/bad-unbounded"], "files")
+t.check(rc == 1 and err == "", f"files instead of folders: exit {rc}, expected 1; stderr {err!r}")
+if doc:
+    t.check([r["path"] for r in doc["requests"]] == [f"{EX}/clean-single", f"{EX}/bad-unbounded"],
+            f"files: folders {[r['path'] for r in doc['requests']]}, expected clean-single then bad-unbounded once each")
 
 # Usage.
 for args in (["validate"], ["validate", "--format", "xml", f"{EX}/clean-single"], ["validate", "--bogus", "x"],

@@ -80,7 +80,9 @@ if command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null; then
     dpkg-deb -x "$deb" "$tmp/root"
     got="$("$tmp/root/usr/bin/rwkvq" --version 2>&1)"
     [ "$got" = "$want_version" ] || no "--version from the unpacked .deb: '$got', expected '$want_version'"
-    dpkg-deb -c "$deb" | grep -q "usr/share/man/man1/rwkvq.1" || no ".deb lacks the man page"
+    # grep without -q reads the whole listing: with -q it exits at the match and dpkg-deb, still
+    # writing, dies of SIGPIPE (pipefail then fails the check at random)
+    dpkg-deb -c "$deb" | grep "usr/share/man/man1/rwkvq.1" >/dev/null || no ".deb lacks the man page"
     echo "package: $(basename "$deb"), Depends: $depends"
   fi
 else

@@ -122,6 +122,20 @@ try:
             f = doc["pr"]["findings"]
             t.check(rules_of(f) == ["git/pr-title"] and text in f[0]["message"] and f[0]["file"] == ".",
                     f"title {title!r}: {f}")
+    # SARIF (issue 12.1): the title finding is anchored at the request's notebook (GitHub code
+    # scanning rejects a result without a file), URIs relative to the repository root, from a subfolder too.
+    rc, out, err, _ = t.run(["validate", "--pr", "--title", "Add my request", "--format", "sarif"],
+                            cwd=os.path.join(repo, "notebook"))
+    try:
+        res = json.loads(out)["runs"][0]["results"]
+    except (ValueError, KeyError, IndexError) as e:
+        res = []
+        t.check(False, f"sarif --pr: not SARIF ({e}): {out[:300]!r} {err[-300:]!r}")
+    t.check(rc == 1 and [r["ruleId"] for r in res] == ["git/pr-title"], f"sarif --pr: exit {rc}, results {res}")
+    if res:
+        al = res[0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        t.check(al == {"uri": "notebook/community/alice/training-notebook.ipynb", "uriBaseId": "%SRCROOT%"}
+                and res[0]["properties"] == {"scope": "pull request"}, f"sarif --pr: {res[0]}")
 
     # 3. Data added, then deleted: still in the history.
     repo = make_repo("deleted")

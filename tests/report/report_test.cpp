@@ -235,3 +235,114 @@ TEST_CASE("validate --pr: the pull request's part in text, JSON and GitHub outpu
   CHECK(g.rfind("::error title=git/pr-title::bad title%0Ahint: fix the title\n", 0) == 0);
   CHECK(g.find("::error file=.github/workflows/ci.yml,title=git/changes-outside::") != std::string::npos);
 }
+
+TEST_CASE("SARIF: one run, every rule, results with level, uri and region", "[report][sarif]") {
+  SarifOptions so;
+  so.tool_version = "9.8.7";
+  so.rules = {{"config/precision", Severity::Warning, "precision not bf16"},
+              {"layout/folder-location", Severity::Warning, "folder elsewhere"},
+              {"notebook/discord-handle", Severity::Error, "no handle"},
+              {"notebook/schema", Severity::Info, "schema"}};
+  so.source_root = "/repo";
+  so.current_dir = "/repo/sub";
+  auto rs = std::vector<RequestReport>{sample()};
+  rs[0].path = "req";
+  auto doc = report_sarif(rs, so);
+  CHECK(doc["version"] == "2.1.0");
+  REQUIRE(doc["runs"].size() == 1);
+  const auto& run = doc["runs"][0];
+  const auto& drv = run["tool"]["driver"];
+  CHECK(drv["name"] == "rwkvq");
+  CHECK(drv["version"] == "9.8.7");
+  REQUIRE(drv["rules"].size() == 4);
+  CHECK(drv["rules"][2]["id"] == "notebook/discord-handle");
+  CHECK(drv["rules"][2]["defaultConfiguration"]["level"] == "error");
+  CHECK(drv["rules"][0]["defaultConfiguration"]["level"] == "warning");
+  CHECK(drv["rules"][3]["defaultConfiguration"]["level"] == "note");
+  CHECK(drv["rules"][2]["shortDescription"]["text"] == "no handle");
+  const auto& res = run["results"];
+  REQUIRE(res.size() == 3);
+  // The finding's own severity (after overrides), not the rule's default.
+  CHECK(res[0]["ruleId"] == "notebook/discord-handle");
+  CHECK(res[0]["ruleIndex"] == 2);
+  CHECK(res[0]["level"] == "error");
+  CHECK(res[0]["message"]["text"] ==
+        "the Discord handle is still the template's @your-discord-handle\nhint: write your own handle: "
+        "\"Your Discord handle: @you\"");
+  const auto& pl = res[0]["locations"][0]["physicalLocation"];
+  CHECK(pl["artifactLocation"]["uri"] == "sub/req/training-notebook.ipynb");
+  CHECK(pl["artifactLocation"]["uriBaseId"] == "%SRCROOT%");
+  CHECK(pl["region"]["startLine"] == 12);
+  CHECK(pl["region"]["startColumn"] == 5);
+  CHECK(res[0]["properties"]["cell"] == 1);
+  CHECK(res[0]["properties"]["cellLine"] == 7);
+  CHECK(res[1]["ruleIndex"] == 0);
+  CHECK_FALSE(res[1].contains("properties"));
+  // A finding about the folder itself: anchored at its first notebook (GitHub needs a file), no
+  // region, scope "folder"; the error severity kept.
+  CHECK(res[2]["level"] == "error");
+  CHECK(res[2]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "sub/req/training-notebook.ipynb");
+  CHECK_FALSE(res[2]["locations"][0]["physicalLocation"].contains("region"));
+  CHECK(res[2]["properties"]["scope"] == "folder");
+  // A folder without any notebook: the folder itself.
+  rs[0].notebooks.clear();
+  auto doc2 = report_sarif(rs, so);
+  CHECK(doc2["runs"][0]["results"][2]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "sub/req/");
+  CHECK_FALSE(doc2["runs"][0]["results"][2].contains("properties"));
+  CHECK(res[2]["message"]["text"] == "folder elsewhere");  // no hint: no "hint:" line
+}
+
+TEST_CASE("SARIF: URIs escaped, outside the root absolute, unknown rules without an index", "[report][sarif]") {
+  CHECK(sarif_uri_encode("a b/c#1%.ipynb") == "a%20b/c%231%25.ipynb");
+  CHECK(sarif_uri_encode("x:y") == "x%3Ay");  // a colon would read as a scheme
+  CHECK(sarif_uri_encode("\xC3\xA9\xFF") == "%C3%A9%FF");
+  SarifOptions so;
+  so.source_root = "/repo";
+  so.current_dir = "/elsewhere";
+  RequestReport r;
+  r.path = "../other dir/x";
+  r.findings.push_back(Finding{"no/such-rule", Severity::Info, {"f.yaml", 2, 0, 0, 0}, "m", ""});
+  auto doc = report_sarif({r}, so);
+  const auto& res = doc["runs"][0]["results"][0];
+  CHECK(res["level"] == "note");
+  CHECK_FALSE(res.contains("ruleIndex"));
+  const auto& al = res["locations"][0]["physicalLocation"]["artifactLocation"];
+  CHECK(al["uri"] == "file:///other%20dir/x/f.yaml");
+  CHECK_FALSE(al.contains("uriBaseId"));
+  CHECK(res["locations"][0]["physicalLocation"]["region"]["startLine"] == 2);
+  CHECK_FALSE(res["locations"][0]["physicalLocation"]["region"].contains("startColumn"));
+}
+
+TEST_CASE("SARIF: the pull request's findings first, relative to the root; its title anchored",
+          "[report][sarif]") {
+  SarifOptions so;
+  so.source_root = "/repo";
+  so.current_dir = "/repo/notebook";
+  PullRequestReport pr;
+  pr.findings.push_back(Finding{"git/pr-title", Severity::Error, {}, "bad title", "fix the title"});
+  pr.findings.push_back(Finding{"git/changes-outside", Severity::Error, {".github/x.yml", 0, 0, 0, 0}, "m", "h"});
+  auto doc = report_sarif({sample()}, so, &pr);
+  const auto& res = doc["runs"][0]["results"];
+  REQUIRE(res.size() == 5);
+  CHECK(res[0]["ruleId"] == "git/pr-title");
+  CHECK(res[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
+        "notebook/examples/requests/x/training-notebook.ipynb");
+  CHECK(res[0]["properties"]["scope"] == "pull request");
+  CHECK(res[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == ".github/x.yml");
+  CHECK(res[2]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
+        "notebook/examples/requests/x/training-notebook.ipynb");
+  std::ostringstream out;
+  write_sarif(out, {sample()}, so, &pr);
+  CHECK(nlohmann::json::parse(out.str())["runs"][0]["results"].size() == 5);
+  // No request: the first changed file; nothing at all: no location.
+  pr.changed_files = {"README.md"};
+  auto only = report_sarif({}, so, &pr);
+  CHECK(only["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "README.md");
+  pr.changed_files.clear();
+  CHECK_FALSE(report_sarif({}, so, &pr)["runs"][0]["results"][0].contains("locations"));
+}
+
+TEST_CASE("sarif is a report format", "[report][sarif]") {
+  CHECK(parse_report_format("sarif") == ReportFormat::Sarif);
+  CHECK_FALSE(parse_report_format("SARIF").has_value());
+}

@@ -69,10 +69,22 @@ struct EstimateSettings {
   double bytes_per_token = 4;  // dataset bytes per training token (online dataset sizes)
 };
 
+// `runner:` (DESIGN §10): where `rwkvq queue dispatch / sync / import` find the programme's
+// GitHub Actions workflow and what it is started with.
+struct RunnerSettings {
+  std::string repo = "RWKV/RWKV-infctx-trainer";  // OWNER/NAME
+  std::string workflow = "notebook-run.yml";
+  std::string ref = "rwkv-community-training";    // the branch it runs on; the base of pull requests
+  std::string lane = "lane2";                     // input lanePrefence
+  std::string cuda = "11-8";                      // input cudaVersion
+  std::string hf_repo = "rwkv-x-dev/rwkv-x-playground";  // input huggingFaceRepo
+};
+
 struct Settings {
   std::map<std::string, SeverityOverride> rules;  // rule id -> override
   Limits limits;
   EstimateSettings estimate;
+  RunnerSettings runner;
   bool online = false;  // `online: true`: validate/estimate look things up (DESIGN §9)
   std::vector<GpuSpec> gpus;
   std::vector<TargetSpec> targets;  // in size order: smallest first

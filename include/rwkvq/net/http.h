@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rwkvq::net {
@@ -17,8 +18,11 @@ namespace rwkvq::net {
 using Headers = std::map<std::string, std::string>;  // lower-case names
 
 struct HttpRequest {
-  std::string method = "GET";  // GET or HEAD
+  HttpRequest(std::string m = "GET", std::string u = "") : method(std::move(m)), url(std::move(u)) {}
+  std::string method;  // GET, HEAD or POST
   std::string url;
+  std::string body;                  // POST: sent as is
+  std::vector<std::string> headers;  // extra "Name: value" lines (an Accept here replaces the default)
 };
 
 struct HttpResponse {

@@ -38,6 +38,21 @@ struct TargetFit {
   std::optional<double> utilisation;
 };
 
+// A part started through the programme's GitHub Actions workflow (`queue dispatch`, DESIGN §10).
+struct DispatchRecord {
+  Time at = 0;
+  std::string by, repo, workflow, ref;
+  std::vector<std::pair<std::string, std::string>> inputs;  // the workflow inputs, in the order sent
+};
+// The workflow run `queue sync` matched to a dispatched part.
+struct RunRecord {
+  long long id = 0;
+  std::string url;
+  std::string status;      // queued, in_progress, completed …
+  std::string conclusion;  // success, failure, cancelled … ("" until completed)
+  std::optional<Time> started, finished;
+};
+
 struct Part {
   int n = 1;                     // 1-based part number
   std::string notebook;          // "training-notebook-part1.ipynb"
@@ -49,6 +64,8 @@ struct Part {
   std::optional<double> flops;   // 6·N·T of its training stages (the work behind the hours); nullopt = unknown
   std::string ran_on;            // runner target it was started on ("" until started)
   std::optional<double> real_hours;  // done: finished − started, in hours
+  std::optional<DispatchRecord> dispatch;  // the last dispatch of this part
+  std::optional<RunRecord> run;            // its run, once matched by `queue sync`
 };
 
 struct HistoryEntry {
@@ -71,6 +88,8 @@ struct Entry {
   int boost = 0;       // manual boost (queue bump)
   std::vector<Part> parts;
   std::vector<HistoryEntry> history;
+  long long pr = 0;       // the pull request it came from (`queue import --add`); 0 = none
+  std::string pr_author;  // its author's GitHub login
 };
 
 struct Queue {

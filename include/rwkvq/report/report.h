@@ -61,8 +61,8 @@ struct PullRequestReport {
 RequestReport make_report(const Request& req, std::vector<Finding> findings,
                           const RequestEstimate* estimate);
 
-enum class ReportFormat { Text, Json, Github };
-// "text", "json", "github"; nullopt for anything else.
+enum class ReportFormat { Text, Json, Github, Sarif };
+// "text", "json", "github", "sarif"; nullopt for anything else.
 std::optional<ReportFormat> parse_report_format(std::string_view name);
 
 // The path a finding points at, as the user would type it: the request folder joined with the
@@ -126,5 +126,39 @@ void write_github(std::ostream& out, const std::vector<RequestReport>& reports,
 // Escaping of GitHub workflow commands: data escapes % \r \n; property values also : and ,.
 std::string github_escape_data(std::string_view text);
 std::string github_escape_property(std::string_view text);
+
+// SARIF 2.1.0 (OASIS; GitHub code scanning), src/report/sarif.cpp. The properties written are
+// those of schemas/sarif-2.1.0-subset.schema.json.
+struct SarifRule {
+  std::string id;
+  Severity severity = Severity::Error;  // the rule's default (defaultConfiguration.level)
+  std::string summary;                  // shortDescription.text and help.text
+};
+struct SarifOptions {
+  std::string tool_version;      // tool.driver.version
+  std::vector<SarifRule> rules;  // every registered rule: tool.driver.rules, in this order
+  // Absolute paths, both generic ("/"): URIs are relative to `source_root` (uriBaseId
+  // %SRCROOT%); request paths (RequestReport::path) are relative to `current_dir` unless
+  // absolute. The pull request's findings are relative to `source_root` already. A file outside
+  // `source_root` gets an absolute file:// URI.
+  std::string source_root;
+  std::string current_dir;
+};
+// One run: tool.driver {name "rwkvq", version, informationUri, rules}, then one result per
+// finding (the pull request's first): ruleId, ruleIndex, level (error / warning / note for info),
+// message.text (the message, then "hint: …" on its own line), a physical location (uri, and a
+// region startLine/startColumn where known: for a notebook the line and column in the .ipynb
+// file itself, the cell and its line in the result's property bag as "cell", "cellLine").
+// GitHub code scanning rejects a whole upload when one result has no file location, so a finding
+// about a whole request folder points at the folder's first notebook (the folder itself when it
+// has none) and one about the pull request (its title) at the first request's first notebook,
+// else the first changed file; both with "scope" ("folder" / "pull request") in the property bag
+// and no region.
+nlohmann::ordered_json report_sarif(const std::vector<RequestReport>& reports, const SarifOptions& opt,
+                                    const PullRequestReport* pr = nullptr);
+void write_sarif(std::ostream& out, const std::vector<RequestReport>& reports, const SarifOptions& opt,
+                 const PullRequestReport* pr = nullptr);
+// A relative path as a URI reference: bytes other than ALPHA DIGIT - . _ ~ / are %XX-encoded.
+std::string sarif_uri_encode(std::string_view path);
 
 }  // namespace rwkvq

@@ -100,6 +100,10 @@ struct LimitHit {
   std::string what;  // "cell 5001 and later were not run (limits.max_cells = 5000)"
 };
 
+// The checkout around `folder` (absolute; need not exist yet): the nearest ancestor holding
+// `.git`, a trainer checkout when it also holds RWKV-v* folders. Reads no file.
+RepoContext find_repo(const std::filesystem::path& folder);
+
 struct Request {
   FolderScan folder;
   RepoContext repo;
