@@ -152,8 +152,8 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
   REQUIRE(cf.error);
   CHECK(cf.error->message.find("too many keys (YAML aliases?)") != std::string::npos);
   CHECK(cf.error->line >= 1);
-  CHECK(cf.entries.size() <= 20000);
-  CHECK(ms < 1000);
+  CHECK(cf.entries.size() <= 20000);  // the cap is what stops the bomb (9^9 entries without it)
+  CHECK(ms < 5000);  // a hang guard, not a speed test: 1.004 s under ASan on a loaded machine
 
   // Deep nesting through yaml-cpp itself is a parse error, not a stack overflow.
   ConfigFile deep = parse_config("deep.yaml", "a: " + std::string(100000, '['));
