@@ -8,7 +8,7 @@
 #include <string_view>
 #include <utility>
 
-#include "git/git_api.h"
+#include "git/handles.h"
 #include "rwkvq/core/error.h"
 
 namespace rwkvq {
@@ -17,56 +17,18 @@ namespace {
 namespace fs = std::filesystem;
 using git::api;
 
-// Owning handles for libgit2 objects.
-template <class T, void (*Free)(T*)>
-struct Handle {
-  T* p = nullptr;
-  Handle() = default;
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  Handle(Handle&& o) noexcept : p(std::exchange(o.p, nullptr)) {}
-  ~Handle() {
-    if (p) Free(p);
-  }
-  T** out() { return &p; }
-  T* get() const { return p; }
-};
-void free_object(git_object* o) { api().git_object_free(o); }
-void free_commit(git_commit* o) { api().git_commit_free(o); }
-void free_tree(git_tree* o) { api().git_tree_free(o); }
-void free_tree_entry(git_tree_entry* o) { api().git_tree_entry_free(o); }
-void free_diff(git_diff* o) { api().git_diff_free(o); }
-void free_revwalk(git_revwalk* o) { api().git_revwalk_free(o); }
-void free_odb(git_odb* o) { api().git_odb_free(o); }
-void free_blob(git_blob* o) { api().git_blob_free(o); }
-void free_reference(git_reference* o) { api().git_reference_free(o); }
-void free_status(git_status_list* o) { api().git_status_list_free(o); }
-using Object = Handle<git_object, free_object>;
-using Commit = Handle<git_commit, free_commit>;
-using Tree = Handle<git_tree, free_tree>;
-using TreeEntry = Handle<git_tree_entry, free_tree_entry>;
-using Diff = Handle<git_diff, free_diff>;
-using Revwalk = Handle<git_revwalk, free_revwalk>;
-using Odb = Handle<git_odb, free_odb>;
-using Blob = Handle<git_blob, free_blob>;
-using Reference = Handle<git_reference, free_reference>;
-using StatusList = Handle<git_status_list, free_status>;
-
-std::string last_error() {
-  const git_error* e = api().git_error_last();
-  return e && e->message ? e->message : "unknown libgit2 error";
-}
-
-// Throws UsageError("what: <libgit2's message>") when rc < 0.
-void check(int rc, const std::string& what) {
-  if (rc < 0) throw UsageError(what + ": " + last_error());
-}
-
-std::string hex(const git_oid* id) {
-  char buf[GIT_OID_HEXSZ + 1];
-  api().git_oid_tostr(buf, sizeof buf, id);
-  return buf;
-}
+using git::Blob;
+using git::check;
+using git::Commit;
+using git::Diff;
+using git::hex;
+using git::Object;
+using git::Odb;
+using git::Reference;
+using git::Revwalk;
+using git::StatusList;
+using git::Tree;
+using git::TreeEntry;
 
 std::string quoted_list(const std::vector<std::string>& names) {
   std::string s;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <utility>
 
-#include "git/git_api.h"
+#include "git/handles.h"
 #include "rwkvq/core/error.h"
 
 namespace rwkvq {
@@ -13,13 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 using git::api;
 
-std::string last_error() {
-  const git_error* e = api().git_error_last();
-  return e && e->message ? e->message : "unknown libgit2 error";
-}
-void check(int rc, const std::string& what) {
-  if (rc < 0) throw UsageError(what + ": " + last_error());
-}
+using git::check;
 
 }  // namespace
 

@@ -9,67 +9,13 @@
 #include <thread>
 #include <utility>
 
-#include "git/git_api.h"
+#include "git/handles.h"
 #include "rwkvq/core/error.h"
 
 namespace rwkvq::git {
 namespace {
 
 namespace fs = std::filesystem;
-
-template <class T, void (*Free)(T*)>
-struct Handle {
-  T* p = nullptr;
-  Handle() = default;
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() {
-    if (p) Free(p);
-  }
-  T** out() { return &p; }
-  T* get() const { return p; }
-};
-void free_repo(git_repository* o) { api().git_repository_free(o); }
-void free_remote(git_remote* o) { api().git_remote_free(o); }
-void free_reference(git_reference* o) { api().git_reference_free(o); }
-void free_commit(git_commit* o) { api().git_commit_free(o); }
-void free_tree(git_tree* o) { api().git_tree_free(o); }
-void free_tree_entry(git_tree_entry* o) { api().git_tree_entry_free(o); }
-void free_blob(git_blob* o) { api().git_blob_free(o); }
-void free_builder(git_treebuilder* o) { api().git_treebuilder_free(o); }
-void free_signature(git_signature* o) { api().git_signature_free(o); }
-void free_odb(git_odb* o) { api().git_odb_free(o); }
-void free_odb_object(git_odb_object* o) { api().git_odb_object_free(o); }
-void free_revwalk(git_revwalk* o) { api().git_revwalk_free(o); }
-void free_config(git_config* o) { api().git_config_free(o); }
-using Repo = Handle<git_repository, free_repo>;
-using Remote = Handle<git_remote, free_remote>;
-using Reference = Handle<git_reference, free_reference>;
-using Commit = Handle<git_commit, free_commit>;
-using Tree = Handle<git_tree, free_tree>;
-using TreeEntry = Handle<git_tree_entry, free_tree_entry>;
-using Blob = Handle<git_blob, free_blob>;
-using Builder = Handle<git_treebuilder, free_builder>;
-using Signature = Handle<git_signature, free_signature>;
-using Odb = Handle<git_odb, free_odb>;
-using OdbObject = Handle<git_odb_object, free_odb_object>;
-using Revwalk = Handle<git_revwalk, free_revwalk>;
-using Config = Handle<git_config, free_config>;
-
-std::string last_error() {
-  const git_error* e = api().git_error_last();
-  return e && e->message ? e->message : "unknown libgit2 error";
-}
-
-void check(int rc, const std::string& what) {
-  if (rc < 0) throw UsageError(what + ": " + last_error());
-}
-
-std::string hex(const git_oid* id) {
-  char buf[GIT_OID_HEXSZ + 1];
-  api().git_oid_tostr(buf, sizeof buf, id);
-  return buf;
-}
 
 git_oid oid_of(const std::string& hex_id) {
   git_oid id{};

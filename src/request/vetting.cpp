@@ -1120,37 +1120,15 @@ void VetBuilder::python_text(std::string_view text, const Location& loc, const P
     l.reached = reached;
     l.parent = parent;
     l.via = via;
-    if (auto toks = tokenize_python(part)) l.tokens = std::move(*toks);
-    imports(l.tokens);
-    if (!l.tokens.empty()) {
-      calls(l, env);
-      env_uses(l, env);
-    }
-    out_.python.push_back(std::move(l));
-    std::size_t idx = out_.python.size() - 1;
-    if (!out_.python[idx].tokens.empty()) assignment(out_.python[idx], env);
-    run_calls(idx, env);
+    add_python(std::move(l), env);
   }
   --depth_;
 }
 
-void VetBuilder::python_line(const CodeLine& line, const PyEnv& env, bool conditional, bool reached) {
-  Location loc;
-  loc.file = file_;
-  loc.line = line.file_line;
-  loc.column = line.file_column;
-  loc.cell = line.cell;
-  loc.cell_line = line.cell_line;
-  if (out_.shell.size() + out_.python.size() >= kMaxLines) {
-    if (out_.unfollowed.size() < 100) out_.unfollowed.emplace_back(loc, "too many lines to vet");
-    return;
-  }
-  PyLine l;
-  l.text = line.text;
-  l.loc = loc;
-  l.conditional = conditional;
-  l.reached = reached;
-  if (auto toks = tokenize_python(line.text)) l.tokens = std::move(*toks);
+// One Python line, from a cell or from text run by exec(): tokenised, its calls, environment
+// uses and assignments read, then what it runs followed.
+void VetBuilder::add_python(PyLine l, const PyEnv& env) {
+  if (auto toks = tokenize_python(l.text)) l.tokens = std::move(*toks);
   imports(l.tokens);
   if (!l.tokens.empty()) {
     calls(l, env);
@@ -1162,13 +1140,32 @@ void VetBuilder::python_line(const CodeLine& line, const PyEnv& env, bool condit
   run_calls(idx, env);
 }
 
-void VetBuilder::bang_fields(const CodeLine& line, const PyEnv& env, bool conditional, bool reached) {
+Location VetBuilder::where(const CodeLine& line) const {
   Location loc;
   loc.file = file_;
   loc.line = line.file_line;
   loc.column = line.file_column;
   loc.cell = line.cell;
   loc.cell_line = line.cell_line;
+  return loc;
+}
+
+void VetBuilder::python_line(const CodeLine& line, const PyEnv& env, bool conditional, bool reached) {
+  const Location loc = where(line);
+  if (out_.shell.size() + out_.python.size() >= kMaxLines) {
+    if (out_.unfollowed.size() < 100) out_.unfollowed.emplace_back(loc, "too many lines to vet");
+    return;
+  }
+  PyLine l;
+  l.text = line.text;
+  l.loc = loc;
+  l.conditional = conditional;
+  l.reached = reached;
+  add_python(std::move(l), env);
+}
+
+void VetBuilder::bang_fields(const CodeLine& line, const PyEnv& env, bool conditional, bool reached) {
+  const Location loc = where(line);
   const std::string& s = line.text;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] != '{') continue;

@@ -149,6 +149,8 @@ class VetBuilder {
   void assignment(const PyLine& line, const PyEnv& env);
   void env_uses(PyLine& line, const PyEnv& env);
   void run_calls(std::size_t line_index, const PyEnv& env);
+  void add_python(PyLine line, const PyEnv& env);
+  Location where(const CodeLine& line) const;
   void nested_shell(std::size_t index);
   void record_downloads(const ShellLine& line);
 
