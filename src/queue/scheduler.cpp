@@ -177,13 +177,15 @@ Plan plan_queue(const Queue& q, const PriorityWeights& w, const std::vector<Node
       continue;
     }
     if (p.state != PartState::Running) continue;
-    // Its node: the one named like it, else the earliest free node whose target it fits.
+    // Its node: the one named like it, else the earliest free node of the target it was started
+    // on (ran_on), else the earliest free node whose target it fits.
     std::size_t node = plan.nodes.size();
     for (std::size_t n = 0; n < plan.nodes.size(); ++n)
       if (plan.nodes[n].name == p.node) node = n;
-    if (node == plan.nodes.size()) {
+    for (const bool same_target : {true, false}) {
+      if (node < plan.nodes.size() || (same_target && p.ran_on.empty())) continue;
       for (std::size_t n = 0; n < plan.nodes.size(); ++n)
-        if (part_fits_target(e, p, plan.nodes[n].target) &&
+        if ((!same_target || plan.nodes[n].target == p.ran_on) && part_fits_target(e, p, plan.nodes[n].target) &&
             (node == plan.nodes.size() || free_at[n] < free_at[node]))
           node = n;
     }
