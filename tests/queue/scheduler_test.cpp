@@ -173,8 +173,21 @@ TEST_CASE("plan: a running part stays on a node of the target it was started on"
   CHECK(p.items[0].node == "1x24vgb");
   CHECK(p.items[0].end == qtest::kT0 + 3 * 3600);
   CHECK(!p.items[0].overdue);
+  // A second 1x24vgb run while the plan's one 1x24vgb node is taken: the free 8x24vgb node
+  // holds it, with the hours of the 1x24vgb it really runs on (not 8x24vgb's 1 h: not overdue).
+  Entry second = q.requests[0];
+  second.id = "r2";
+  q.requests.push_back(second);
+  p = plan_queue(q, weights(), parse_nodes("8x24vgb,1x24vgb"), qtest::kT0, qtest::kT0);
+  REQUIRE(p.items.size() == 2);
+  CHECK(p.items[0].node != p.items[1].node);
+  for (const auto& it : p.items) {
+    CHECK(it.end == qtest::kT0 + 3 * 3600);
+    CHECK(!it.overdue);
+  }
   // Without ran_on (a queue written before it was recorded): the earliest free node it fits.
-  part.ran_on.clear();
+  q.requests.pop_back();
+  q.requests[0].parts[0].ran_on.clear();
   p = plan_queue(q, weights(), parse_nodes("8x24vgb,1x24vgb"), qtest::kT0, qtest::kT0);
   REQUIRE(p.items.size() == 1);
   CHECK(p.items[0].node == "8x24vgb");
