@@ -490,8 +490,12 @@ std::string render_status_html(const StatusView& v, const StatusPageOptions& opt
   if (v.recent.empty()) {
     o << "<p class=\"empty\">No part has finished yet.</p>\n";
   } else {
-    o << "<p class=\"muted\">The " << v.recent.size() << " latest of " << v.ended_total
-      << " done or failed parts, newest first.</p>\n";
+    if (v.recent.size() == v.ended_total)
+      o << "<p class=\"muted\">All " << v.ended_total << " done or failed part" << (v.ended_total == 1 ? "" : "s")
+        << ", newest first.</p>\n";
+    else
+      o << "<p class=\"muted\">The " << v.recent.size() << " latest of " << v.ended_total
+        << " done or failed parts, newest first.</p>\n";
     o << "<div class=\"scroll\"><table class=\"recent cards\">\n<thead><tr><th>Part</th><th>Request</th>"
          "<th>State</th><th>Finished</th><th>Hours</th><th>Estimate</th><th>Run</th></tr></thead>\n<tbody>\n";
     for (const auto& x : v.recent) {

@@ -362,7 +362,7 @@ int run_status(const QueueOptions& o, const GlobalOptions& g) {
     for (const auto& x : v.recent)
       out << "  " << pad(x.entry->id + "/part" + std::to_string(x.part), 12)
           << pad(std::string(to_string(x.state)), 8) << pad(x.finished ? short_time(*x.finished) : "?", 13)
-          << pad(format_hours(x.real_hours), 7) << safe(x.run_url) << "\n";
+          << pad(format_hours(x.real_hours), 7) << (x.run_url.empty() ? "recorded by hand" : safe(x.run_url)) << "\n";
   }
   out << "the public page: rwkvq queue status --html FILE\n";
   std::cout << out.str();
