@@ -398,10 +398,12 @@ void add_plan_command(CLI::App* q, const Opts& o, GlobalOptions& g, int& exit_co
   plan->callback([o, &g, &exit_code] { guarded(exit_code, [&] { return run_plan(*o, g); }); });
 
   auto* status = q->add_subcommand("status", "The queue at a glance; --html writes the public status page");
-  status->add_option("--html", o->html, "Write the self-contained public page (HTML, inline SVG) to FILE");
+  status->add_option("--html", o->html, "Write the self-contained public page (HTML, inline SVG) to FILE")
+      ->type_name("FILE");
   status->add_option("--nodes", o->nodes, "Nodes per target, as for queue plan (default: one per configured target)");
-  status->add_option("--now", o->now, "The time the status is for, ISO-8601 UTC (default: now)");
-  status->add_option("--recent", o->recent, "How many finished parts to list (default 12)");
+  status->add_option("--now", o->now, "The time the status is for, ISO-8601 UTC (default: now)")
+      ->type_name("TIME");
+  status->add_option("--recent", o->recent, "How many finished parts to list (default 12)")->type_name("N");
   status->callback([o, &g, &exit_code] { guarded(exit_code, [&] { return run_status(*o, g); }); });
 }
 
