@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+#include <unordered_map>
 
 #include "rwkvq/queue/duration.h"
 #include "rwkvq/queue/states.h"
@@ -105,6 +106,11 @@ StatusView make_status_view(const queue::Queue& q, const std::vector<queue::Rank
   StatusView v;
   v.now = now;
   v.plan = &plan;
+  // The plan's items and first unplanned part of each request (a queue may hold thousands).
+  std::unordered_map<const Entry*, std::vector<const PlanItem*>> items_of;
+  for (const auto& it : plan.items) items_of[it.entry].push_back(&it);
+  std::unordered_map<const Entry*, const queue::Unplanned*> first_unplanned;
+  for (const auto& u : plan.unplanned) first_unplanned.emplace(u.entry, &u);
   int position = 0;
   for (const auto& r : ranked) {
     const Entry& e = *r.entry;
@@ -116,19 +122,17 @@ StatusView make_status_view(const queue::Queue& q, const std::vector<queue::Rank
     const int cur = queue::current_part(e);
     row.part = cur + 1;
     row.hours = r.factors.hours;
-    bool all_planned = true;
-    for (const auto& u : plan.unplanned)
-      if (u.entry == &e) {
-        all_planned = false;
-        row.not_planned = "part " + std::to_string(u.part) + ": " + public_unplanned_reason(u.why);
-        break;
+    const auto unplanned = first_unplanned.find(&e);
+    if (unplanned != first_unplanned.end())
+      row.not_planned = "part " + std::to_string(unplanned->second->part) + ": " +
+                        public_unplanned_reason(unplanned->second->why);
+    const auto planned = items_of.find(&e);
+    if (planned != items_of.end())
+      for (const PlanItem* it : planned->second) {
+        if (!row.start || it->start < *row.start) row.start = it->start;
+        if (!row.finish || it->end > *row.finish) row.finish = it->end;
       }
-    for (const auto& it : plan.items) {
-      if (it.entry != &e) continue;
-      if (!row.start || it.start < *row.start) row.start = it.start;
-      if (!row.finish || it.end > *row.finish) row.finish = it.end;
-    }
-    if (!all_planned) row.finish.reset();
+    if (unplanned != first_unplanned.end()) row.finish.reset();
     const Part& p = e.parts[static_cast<std::size_t>(cur)];
     if (p.state == PartState::Running) {
       StatusRun run;
@@ -136,11 +140,12 @@ StatusView make_status_view(const queue::Queue& q, const std::vector<queue::Rank
       run.part = p.n;
       run.target = p.ran_on.empty() ? e.target : p.ran_on;
       run.started = p.started;
-      for (const auto& it : plan.items)
-        if (it.entry == &e && it.part == p.n && it.running) {
-          run.end = it.end;
-          run.overdue = it.overdue;
-        }
+      if (planned != items_of.end())
+        for (const PlanItem* it : planned->second)
+          if (it->part == p.n && it->running) {
+            run.end = it->end;
+            run.overdue = it->overdue;
+          }
       run.dispatched = p.dispatch.has_value();
       if (p.run) {
         run.run_url = p.run->url;
@@ -487,8 +492,11 @@ std::string render_status_html(const StatusView& v, const StatusPageOptions& opt
 
   // Recent done and failed parts.
   o << "<section id=\"recent\">\n<h2>Recently finished</h2>\n";
-  if (v.recent.empty()) {
+  if (v.ended_total == 0) {
     o << "<p class=\"empty\">No part has finished yet.</p>\n";
+  } else if (v.recent.empty()) {
+    o << "<p class=\"muted\">" << v.ended_total << " done or failed part" << (v.ended_total == 1 ? "" : "s")
+      << " (none listed).</p>\n";
   } else {
     if (v.recent.size() == v.ended_total)
       o << "<p class=\"muted\">All " << v.ended_total << " done or failed part" << (v.ended_total == 1 ? "" : "s")
