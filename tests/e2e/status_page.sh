@@ -16,7 +16,8 @@
 #      outside the scrolling boxes at phone width; the console and blank checks are first
 #      shown to catch a page with a script error and a blank page. Each chromium run has a
 #      60 s limit and leaves no process behind. The phone screenshot is kept beside the binary
-#      (build/status-page-phone.png, with build/status-page.html).
+#      (build/status-page-phone.png, build/status-page-phone-full.png the whole page at phone
+# width, and build/status-page.html).
 # Without chromium the structural part still runs and must pass; the browser part is then
 # skipped (exit 77, a SKIP line). Usage: bash status_page.sh /path/to/rwkvq /path/to/source-root
 set -euo pipefail
@@ -417,7 +418,9 @@ try:
         t.check(not not_blank(stats), f"the blank check does not catch a blank page: {stats}")
 
         shot = os.path.join(OUT_DIR, "status-page-phone.png")
-        for label, size, dest in (("phone", (412, 915), shot), ("desktop", (1366, 900), os.path.join(tmp, "desk.png"))):
+        full = os.path.join(OUT_DIR, "status-page-phone-full.png")  # the whole page at phone width
+        for label, size, dest in (("phone", (412, 915), shot), ("desktop", (1366, 900), os.path.join(tmp, "desk.png")),
+                                  ("phone, whole page", (412, 2800), full)):
             if os.path.exists(dest):
                 os.remove(dest)
             start = time.monotonic()
@@ -469,7 +472,7 @@ try:
         reports = re.findall(r'"PROBE (\{.*\})", source:', err)
         t.check(reports != [] and overflows(json.loads(reports[-1])),
                 f"the overflow probe does not catch a 200-character line: {reports[-1:]}")
-        print(f"phone screenshot: {shot}")
+        print(f"phone screenshots: {shot} (first screen), {full} (the whole page)")
 finally:
     srv.kill()
     srv.wait()
