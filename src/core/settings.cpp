@@ -17,12 +17,12 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
-#include <regex>
 #include <sstream>
 #include <system_error>
 
 #include "rwkvq/core/error.h"
 #include "rwkvq/util/embedded.h"
+#include "rwkvq/util/match.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq {
@@ -147,12 +147,11 @@ class Loader {
   // 5242880, "5 MiB", "5MB", "1.5G": binary multiples (K/KB/KiB = 1024).
   std::uint64_t bytes(const YAML::Node& v, const std::string& what) const {
     if (!v.IsScalar()) fail(v, "'" + what + "' must be a size in bytes (e.g. 5242880 or \"5 MiB\")");
-    static const std::regex re(R"(^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgG]?)(?:i?[bB])?\s*$)");
-    std::smatch m;
     const std::string t = v.Scalar();
-    if (!std::regex_match(t, m, re)) fail(v, "'" + what + "' must be a size in bytes (e.g. 5242880 or \"5 MiB\"), not '" + t + "'");
-    double d = std::stod(m[1].str());
-    const char u = m[2].str().empty() ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(m[2].str()[0])));
+    const auto m = match_size_text(t);
+    if (!m) fail(v, "'" + what + "' must be a size in bytes (e.g. 5242880 or \"5 MiB\"), not '" + t + "'");
+    double d = std::stod(m->number);
+    const char u = m->unit.empty() ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(m->unit[0])));
     if (u == 'K') d *= 1024.0;
     if (u == 'M') d *= 1024.0 * 1024.0;
     if (u == 'G') d *= 1024.0 * 1024.0 * 1024.0;
@@ -163,10 +162,9 @@ class Loader {
   void rules(const YAML::Node& v) {
     if (v.IsNull()) return;
     need_map(v, "rules");
-    static const std::regex id_re(R"(^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$)");
     for (const auto& kv : v) {
       const std::string id = key_of(kv.first);
-      if (!std::regex_match(id, id_re))
+      if (!is_rule_id(id))
         fail(kv.first, "'" + id + "' is not a rule id (rule ids look like 'group/name', e.g. 'limits/hours')");
       if (!kv.second.IsScalar()) fail(kv.second, "the severity of '" + id + "' must be one of error|warning|info|off");
       const std::string sev = to_lower(trim(kv.second.Scalar()));

@@ -19,9 +19,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
 
 #include "rwkvq/estimate/params.h"
+#include "rwkvq/util/match.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq {
@@ -29,11 +29,9 @@ namespace rwkvq {
 Strategy parse_strategy(std::string_view name) {
   Strategy s;
   const std::string n = to_lower(trim(name));
-  static const std::regex ds(R"(^deepspeed_stage_([123])(_offload)?$)");
-  std::smatch m;
-  if (std::regex_match(n, m, ds)) {
-    s.zero_stage = std::stoi(m[1].str());
-    s.offload = m[2].matched;
+  if (auto ds = match_deepspeed_stage(n)) {
+    s.zero_stage = ds->stage;
+    s.offload = ds->offload;
     return s;
   }
   if (n.empty() || n == "auto" || n == "ddp" || n == "ddp_find_unused_parameters_false" ||

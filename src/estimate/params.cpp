@@ -3,9 +3,9 @@
 
 #include <cmath>
 #include <cstdio>
-#include <regex>
 #include <vector>
 
+#include "rwkvq/util/match.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq {
@@ -86,11 +86,9 @@ std::optional<NameSize> size_from_name(std::string_view name) {
                                                                   : ", neox vocabulary";
 
   // 1. Explicit shape: L24-D2048, L24_D2048, L24D2048.
-  static const std::regex shape(R"((?:^|[^a-z0-9])l(\d{1,3})[-_]?d(\d{2,5})(?:[^0-9]|$))");
-  std::smatch m;
-  if (std::regex_search(lower, m, shape)) {
-    out.n_layer = std::stoll(m[1].str());
-    out.n_embd = std::stoll(m[2].str());
+  if (auto shape = find_layer_dim_shape(lower)) {
+    out.n_layer = std::stoll(shape->first);
+    out.n_embd = std::stoll(shape->second);
     if (*out.n_layer > 0 && *out.n_embd > 0) {
       out.params = rwkv_params(*out.n_layer, *out.n_embd, *out.vocab_size);
       out.what = "L" + std::to_string(*out.n_layer) + "-D" + std::to_string(*out.n_embd) + vocab_note;
@@ -101,9 +99,6 @@ std::optional<NameSize> size_from_name(std::string_view name) {
   }
 
   // 2./3. Size tokens: 1B5, 1.5B, 7B, 169M.
-  static const std::regex b_frac(R"(^(\d{1,3})b(\d)$)");
-  static const std::regex b_dec(R"(^(\d{1,3}(?:\.\d{1,2})?)b$)");
-  static const std::regex m_tok(R"(^(\d{2,4})m$)");
   std::string token;
   std::vector<std::string> tokens;
   for (char c : lower) {
@@ -117,9 +112,9 @@ std::optional<NameSize> size_from_name(std::string_view name) {
   if (!token.empty()) tokens.push_back(token);
   for (const auto& t : tokens) {
     double billions = -1;
-    if (std::regex_match(t, m, b_frac)) billions = std::stod(m[1].str() + "." + m[2].str());
-    else if (std::regex_match(t, m, b_dec)) billions = std::stod(m[1].str());
-    else if (std::regex_match(t, m, m_tok)) billions = std::stod(m[1].str()) / 1000.0;
+    if (auto f = match_b_fraction(t)) billions = std::stod(*f);
+    else if (auto d = match_b_decimal(t)) billions = std::stod(*d);
+    else if (auto mi = match_millions(t)) billions = std::stod(*mi) / 1000.0;
     if (billions <= 0) continue;
     for (const auto& r : releases()) {
       if (std::fabs(r.billions - billions) < 1e-9) {

@@ -2,9 +2,9 @@
 #include "rwkvq/request/commands.h"
 
 #include <charconv>
-#include <regex>
 
 #include "rwkvq/request/vpath.h"
+#include "rwkvq/util/match.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq {
@@ -453,26 +453,18 @@ bool python_c(Ctx& c, const ShellWord& code) {
     return false;
   }
   c.cmd.kind = CommandKind::Download;
-  if (s.size() > 4096) {  // std::regex recurses per character: keep hostile input away from it
+  if (s.size() > 4096) {  // longer than any real download line: a finding, not a guess
     c.note("the Python code of the download is too long to read");
     return true;
   }
-  auto kw = [&](const std::string& name) -> std::optional<std::string> {
-    std::regex re(name + R"(\s*=\s*(['"])([^'"]*)\1)");
-    std::smatch m;
-    if (std::regex_search(s, m, re)) return m[2].str();
-    return std::nullopt;
-  };
-  auto repo = kw("repo_id");
-  auto file = kw("filename");
-  auto dir = kw("local_dir");
+  auto repo = python_keyword_string(s, "repo_id");
+  auto file = python_keyword_string(s, "filename");
+  auto dir = python_keyword_string(s, "local_dir");
   if (!repo) {
     // positional: hf_hub_download('repo', 'file')
-    std::regex re(R"(_download\(\s*(['"])([^'"]*)\1(\s*,\s*(['"])([^'"]*)\4)?)");
-    std::smatch m;
-    if (std::regex_search(s, m, re)) {
-      repo = m[2].str();
-      if (m[5].matched && !file) file = m[5].str();
+    if (auto args = download_positional_strings(s)) {
+      repo = args->first;
+      if (args->second && !file) file = args->second;
     }
   }
   if (!repo) {

@@ -1,7 +1,6 @@
 // data/: the dataset is downloadable (a Hub id or a link) and no dataset is committed into the
 // repository (DESIGN §1 rule 4).
 #include <algorithm>
-#include <regex>
 #include <set>
 
 #include "rules/data_detect.h"

@@ -4,12 +4,12 @@
 #include <cctype>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 
 #include "rules/rule_helpers.h"
 #include "rwkvq/request/vpath.h"
 #include "rwkvq/rules/rule.h"
+#include "rwkvq/util/match.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq {
@@ -28,10 +28,7 @@ bool usable_file(const FileEntry& e) {
 
 // training-notebook-partN.ipynb spelled exactly (digits may be 0-padded: parts-sequence judges them).
 std::optional<std::string> exact_part_digits(std::string_view name) {
-  static const std::regex re(R"(^training-notebook-part([0-9]+)\.ipynb$)");
-  std::cmatch m;
-  if (!std::regex_match(name.begin(), name.end(), m, re)) return std::nullopt;
-  return m[1].str();
+  return match_notebook_part(name);
 }
 
 // For a notebook that is not named as required: the required name it was meant to be, or "".
@@ -42,12 +39,11 @@ std::string intended_name(std::string_view name) {
   for (char& c : n)
     if (c == '_' || c == ' ' || c == '.') c = '-';
   // A part suffix: -part-1, _part1, part_01, -1 ...
-  static const std::regex part_re(R"(^(.*?)(?:-?(?:part|pt|p)-?|-)0*([0-9]{1,4})$)");
-  std::smatch m;
   std::string stem = n, part;
-  if (std::regex_match(n, m, part_re) && m[1].length() > 0) {
-    stem = m[1].str();
-    part = m[2].str();
+  auto suffix = match_part_suffix(n);
+  if (suffix && !suffix->stem.empty()) {
+    stem = suffix->stem;
+    part = suffix->number;
     if (part == "0") part.clear();
   }
   while (!stem.empty() && stem.back() == '-') stem.pop_back();

@@ -2,10 +2,10 @@
 // a Discord handle, a title and description, no template placeholders left.
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
 #include "rules/rule_helpers.h"
 #include "rwkvq/rules/rule.h"
+#include "rwkvq/util/match.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq {
@@ -119,14 +119,9 @@ bool line_has_handle(std::string line) {
     if (j - i - 1 >= 2) return true;
   }
   // Discord [handle|username|user|name|id|tag|account]* (:|-|=|is) name
-  static const std::regex re(
-      R"(discord(?:\s*(?:handle|user\s*name|username|user|name|id|tag|account|nick(?:name)?)s?)*[\s*_`]*(?::|-|–|=|\bis\b)[\s*_`"']*([A-Za-z0-9_.#][A-Za-z0-9_.#-]{1,36}))",
-      std::regex::icase);
-  std::smatch m;
-  // Bounded: std::regex recurses per character, so never feed it a huge line.
-  std::string rest = line.substr(p, 200);
-  if (std::regex_search(rest, m, re)) {
-    std::string h = to_lower(m[1].str());
+  // (find_discord_named_handle); bounded to 200 characters from the word, as it always was.
+  if (auto name = find_discord_named_handle(std::string_view(line).substr(p, 200))) {
+    std::string h = to_lower(*name);
     if (h != "handle" && h != "username" && h != "none" && h != "n" && h != "tbd" && h != "todo")
       return true;
   }
