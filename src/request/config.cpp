@@ -4,7 +4,12 @@
 // yaml-cpp shares one node between an anchor and all of its aliases, so a "billion laughs"
 // document loads quickly but would explode when flattened: the flattening is iterative and
 // capped (kMaxEntries keys, kMaxDepth levels) and stops with an error at the cap.
+//
+// Most configs are plain YAML: parse_config_simple (config_simple.cpp) reads those in one pass,
+// with the same result; yaml-cpp reads the rest.
 #include "rwkvq/request/config.h"
+
+#include "request/config_simple.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -91,12 +96,13 @@ void flatten(ConfigFile& cf, const YAML::Node& root) {
   }
 }
 
-std::string strip_bom(std::string_view text) {
+std::string_view without_bom(std::string_view text) {
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
       static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF)
     text.remove_prefix(3);
-  return std::string(text);
+  return text;
 }
+std::string strip_bom(std::string_view text) { return std::string(without_bom(text)); }
 
 bool is_null_text(std::string_view v) {
   return v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL" || v == "None";
@@ -206,6 +212,11 @@ const ConfigEntry* ConfigFile::find(std::string_view key) const {
 }
 
 ConfigFile parse_config(std::string rel, std::string_view text) {
+  if (auto simple = parse_config_simple(rel, without_bom(text))) return std::move(*simple);
+  return parse_config_yaml_cpp(std::move(rel), text);
+}
+
+ConfigFile parse_config_yaml_cpp(std::string rel, std::string_view text) {
   ConfigFile cf;
   cf.rel = std::move(rel);
   try {
