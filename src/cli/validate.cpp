@@ -196,16 +196,14 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
       std::cerr << "rwkvq: error: " << sanitize_for_terminal(e.what()) << "\n";
     unusable = true;
   };
-  // Read every folder first, so that with --online all their look-ups go out in one round.
-  std::vector<std::pair<std::string, std::optional<Request>>> loaded;
-  for (const auto& dir : dirs) {
+  auto load = [&](const std::string& dir) -> std::optional<Request> {
     if (auto why = unusable_folder(dir)) {
       std::cerr << "rwkvq: error: " << sanitize_for_terminal(dir) << ": " << *why << "\n";
       unusable = true;
-      continue;
+      return std::nullopt;
     }
     try {
-      loaded.emplace_back(dir, load_request(dir, load_limits(settings.limits)));
+      return load_request(dir, load_limits(settings.limits));
     } catch (const UsageError& e) {
       report_error(dir, e, false);
     } catch (const InputError& e) {
@@ -213,24 +211,17 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
     } catch (const std::exception& e) {
       report_error(dir, e, true);
     }
-  }
-  std::vector<net::NetFacts> net_facts;
-  if (online) {
-    std::vector<const Request*> reqs;
-    for (const auto& [dir, req] : loaded) reqs.push_back(&*req);
-    net_facts = look_up(reqs, opt.online_flags);
-  }
-  for (std::size_t i = 0; i < loaded.size(); ++i) {
-    const std::string& dir = loaded[i].first;
-    const Request& req = *loaded[i].second;
+    return std::nullopt;
+  };
+  auto check = [&](const std::string& dir, const Request& req, const net::NetFacts* facts) {
     try {
       EstimateOptions eo;
       eo.target = target;
-      if (online) eo.net = &net_facts[i];
+      eo.net = facts;
       RequestEstimate estimate = estimate_request(req, settings, eo);
       RuleContext ctx{settings, &estimate, target};
       if (pr) ctx.branch = &pr->facts;
-      if (online) ctx.net = &net_facts[i];
+      ctx.net = facts;
       CheckOptions co;
       co.strict = opt.strict;
       auto findings = run_rules(req, ctx, co);
@@ -243,6 +234,21 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
     } catch (const std::exception& e) {
       report_error(dir, e, true);
     }
+  };
+  if (online) {
+    // Read every folder first, so that all their look-ups go out in one round.
+    std::vector<std::pair<std::string, Request>> loaded;
+    for (const auto& dir : dirs)
+      if (auto req = load(dir)) loaded.emplace_back(dir, std::move(*req));
+    std::vector<const Request*> reqs;
+    for (const auto& [dir, req] : loaded) reqs.push_back(&req);
+    const std::vector<net::NetFacts> net_facts = look_up(reqs, opt.online_flags);
+    for (std::size_t i = 0; i < loaded.size(); ++i) check(loaded[i].first, loaded[i].second, &net_facts[i]);
+  } else {
+    // One folder at a time, each released before the next is read: the corpus in one run
+    // stays at the size of its largest request (fewer page faults; issue 12.6).
+    for (const auto& dir : dirs)
+      if (auto req = load(dir)) check(dir, *req, nullptr);
   }
 
   const PullRequestReport* prr = nullptr;
