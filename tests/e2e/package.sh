@@ -73,9 +73,16 @@ if command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null; then
     no "no .deb written"
   else
     depends="$(dpkg-deb -f "$deb" Depends)"
-    for lib in libyaml-cpp libspdlog libc6 libstdc++6; do
+    for lib in libyaml-cpp libc6 libstdc++6; do
       grep -q "$lib" <<<"$depends" || no "Depends lacks $lib: $depends"
     done
+    # spdlog is compiled in where Debian's header-only target exists (no libspdlog.so at start-up):
+    # Depends names it exactly when the binary links it.
+    if readelf -d "$BIN" | grep -q "NEEDED.*libspdlog"; then
+      grep -q libspdlog <<<"$depends" || no "Depends lacks libspdlog, which rwkvq links: $depends"
+    else
+      if grep -q libspdlog <<<"$depends"; then no "Depends names libspdlog, which rwkvq does not link: $depends"; fi
+    fi
     grep -q "libgit2" <<<"$(dpkg-deb -f "$deb" Recommends)" || no "Recommends lacks libgit2"
     dpkg-deb -x "$deb" "$tmp/root"
     got="$("$tmp/root/usr/bin/rwkvq" --version 2>&1)"
