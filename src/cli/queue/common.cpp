@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "rwkvq/core/error.h"
+#include "rwkvq/queue/archive.h"
 #include "rwkvq/queue/duration.h"
 #include "rwkvq/queue/learn.h"
 #include "rwkvq/queue/states.h"
 #include "rwkvq/report/report.h"
+#include "rwkvq/util/atomic_file.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq::cli {
@@ -31,10 +33,54 @@ std::string who(const QueueOptions& o) {
 // A queue file, or a shared queue in git (--queue git:URL#BRANCH, store.h).
 QueueStore store_of(const QueueOptions& o) { return QueueStore::open(o.queue, StoreOptions{!o.no_fetch}); }
 
-Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s) {
-  Queue q = store.read();
-  if (!o.no_learn && s.limits.learn) apply_learned(q, learn_from_queue(q).usable());
+Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s, bool history) {
+  Queue q = history ? store.read_history() : store.read();
+  if (o.no_learn || !s.limits.learn) return q;
+  // What the done runs taught: the learned summary beside the queue, kept by every change that
+  // marks a part done (learn.h), so that the archive of finished requests is not read here. A
+  // queue without one (written by hand, or before summaries) learns from all its history.
+  std::map<std::string, LearnedUtilisation> learned;
+  std::error_code ec;
+  if (std::filesystem::exists(learned_path(store.file()), ec)) {
+    try {
+      learned = read_learned(store.file()).usable();
+    } catch (const InputError& e) {
+      std::cerr << "rwkvq: warning: " << safe(e.what()) << " (learning from the queue's history instead)\n";
+      learned = learn_from_history(store, history ? &q : nullptr).usable();
+    }
+  } else {
+    learned = learn_from_history(store, history ? &q : nullptr).usable();
+  }
+  apply_learned(q, learned);
   return q;
+}
+
+Learned learn_from_history(const QueueStore& store, const Queue* history) {
+  if (history) return learn_from_queue(*history);
+  return learn_from_queue(store.read_history());
+}
+
+void write_learned(const QueueStore& store, const Queue& written) {
+  const auto file = learned_path(store.file());
+  remove_stale_temps(file);
+  // Under the queue's lock: the archive beside the queue file (for a git queue, its copy in the
+  // clone, just written) is read without taking the lock again.
+  write_file_atomic(file, serialize_learned(learn_from_queue(with_archive(written, read_archive(store.file())))));
+}
+
+void refused_or_archived(const QueueStore& store, const Refused& err, std::string_view id,
+                         const std::function<void(Queue&)>& change) {
+  if (std::string_view(err.what()).rfind("no request ", 0) != 0) throw err;
+  const Queue all = store.read_history();
+  const Entry* e = all.find(id);
+  if (!e) throw err;
+  // A finished request: no action applies to it any more, so the same change on its archived
+  // copy (in memory only) is refused, saying why, as it was before requests were archived.
+  Queue one;
+  one.next_id = all.next_id;
+  one.requests.push_back(*e);
+  change(one);
+  throw Refused(e->id + " is " + std::string(request_state(*e)) + " and archived: it cannot change");
 }
 
 std::string safe(std::string_view s) { return sanitize_for_terminal(s); }

@@ -25,7 +25,7 @@ namespace {
 int run_list(const QueueOptions& o, const GlobalOptions& g) {
   const Settings settings = resolve_settings(g);
   auto store = store_of(o);
-  const Queue q = read_learned_queue(store, o, settings);
+  const Queue q = read_learned_queue(store, o, settings, /*history=*/o.all);
   const Time t = now();
   const auto& w = settings.priority;
   const auto ranked = rank_queue(q, w, t, o.all);
@@ -87,7 +87,9 @@ int run_list(const QueueOptions& o, const GlobalOptions& g) {
 int run_show(const QueueOptions& o, const GlobalOptions& g) {
   const Settings settings = resolve_settings(g);
   const PartRef ref = parse_part_ref(o.ref);
-  const Queue q = read_learned_queue(store_of(o), o, settings);
+  auto store = store_of(o);
+  Queue q = read_learned_queue(store, o, settings);
+  if (!q.find(ref.id)) q = read_learned_queue(store, o, settings, /*history=*/true);  // a finished one
   const Entry* e = q.find(ref.id);
   if (!e) throw Refused("no request " + ref.id + " in the queue");
   const Time t = now();
