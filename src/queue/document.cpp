@@ -299,6 +299,8 @@ class Reader {
         seen |= 2;
       } else if (key == "requests") {
         push("requests");
+        // A request takes ~300-700 bytes: reserving avoids moving thousands of them as it grows.
+        q.requests.reserve(std::min<std::size_t>(t_.size() / 256 + 1, 1u << 20));
         array([&](std::size_t idx) {
           push_index(idx);
           id_pos.push_back(0);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <set>
 #include <iostream>
 #include <vector>
 
@@ -46,18 +47,26 @@ Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const S
       learned = read_learned(store.file()).usable();
     } catch (const InputError& e) {
       std::cerr << "rwkvq: warning: " << safe(e.what()) << " (learning from the queue's history instead)\n";
-      learned = learn_from_history(store, history ? &q : nullptr).usable();
+      learned = learn_from_history(store, q, history).usable();
     }
   } else {
-    learned = learn_from_history(store, history ? &q : nullptr).usable();
+    learned = learn_from_history(store, q, history).usable();
   }
   apply_learned(q, learned);
   return q;
 }
 
-Learned learn_from_history(const QueueStore& store, const Queue* history) {
-  if (history) return learn_from_queue(*history);
-  return learn_from_queue(store.read_history());
+Learned learn_from_history(const QueueStore& store, const Queue& q, bool with_archive_already) {
+  if (with_archive_already) return learn_from_queue(q);
+  // The archived requests, and only the active ones with a done part (no copy of the queue).
+  Queue all = store.is_git() ? store.read_history() : with_archive(Queue{}, read_archive(store.file()));
+  std::set<std::string_view> archived;
+  for (const auto& e : all.requests) archived.insert(e.id);
+  for (const auto& e : q.requests)
+    if (!archived.count(e.id) &&
+        std::any_of(e.parts.begin(), e.parts.end(), [](const Part& p) { return p.state == PartState::Done; }))
+      all.requests.push_back(e);
+  return learn_from_queue(all);
 }
 
 void write_learned(const QueueStore& store, const Queue& written) {

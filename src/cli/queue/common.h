@@ -59,9 +59,9 @@ QueueStore store_of(const QueueOptions& o);
 // from its own done runs (learn.h), unless --no-learn or limits.learn: false.
 // `history`: with the archive of finished requests (list --all, show of a finished request).
 Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s, bool history = false);
-// What the done runs of the whole history (the queue and its archive) teach; `history` when
-// already read.
-Learned learn_from_history(const QueueStore& store, const Queue* history = nullptr);
+// What the done runs of the whole history teach: `q` (the active queue, or with
+// `with_archive_already` the queue and its archive as read_history gave it) and the archive.
+Learned learn_from_history(const QueueStore& store, const Queue& q, bool with_archive_already);
 // Rewrites the learned summary beside the queue from `written` and the archive (call it in a
 // transaction's after_write, under the lock).
 void write_learned(const QueueStore& store, const Queue& written);
