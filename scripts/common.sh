@@ -5,10 +5,13 @@ RWKVQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RWKVQ_PACKAGES=(g++ cmake ninja-build pkg-config libcli11-dev libyaml-cpp-dev nlohmann-json3-dev
   libgit2-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev catch2 python3 python3-jsonschema
   dpkg-dev man-db)
+# Only for scripts/test.sh: the headless browser of tests/e2e/status_page.sh.
+RWKVQ_TEST_PACKAGES=(chromium)
 
+# rwkvq_install_deps [more packages...]: RWKVQ_PACKAGES and the ones given.
 rwkvq_install_deps() {
   local missing=()
-  for p in "${RWKVQ_PACKAGES[@]}"; do
+  for p in "${RWKVQ_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

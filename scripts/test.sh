@@ -4,7 +4,7 @@
 # RWKVQ_SANITIZE=0 skips the sanitizer pass. Exits non-zero on any failure.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-rwkvq_install_deps
+rwkvq_install_deps "${RWKVQ_TEST_PACKAGES[@]}"
 cd "$RWKVQ_ROOT"
 jobs=$(nproc 2>/dev/null || echo 2)
 

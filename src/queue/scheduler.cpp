@@ -177,17 +177,22 @@ Plan plan_queue(const Queue& q, const PriorityWeights& w, const std::vector<Node
       continue;
     }
     if (p.state != PartState::Running) continue;
-    // Its node: the one named like it, else the earliest free node whose target it fits.
+    // Its node: the one named like it, else a free node of the target it was started on
+    // (ran_on), else the earliest free node whose target it fits. Its hours are those of the
+    // target it runs on, whichever simulated node holds it.
     std::size_t node = plan.nodes.size();
     for (std::size_t n = 0; n < plan.nodes.size(); ++n)
       if (plan.nodes[n].name == p.node) node = n;
-    if (node == plan.nodes.size()) {
+    for (const bool same_target : {true, false}) {
+      if (node < plan.nodes.size() || (same_target && p.ran_on.empty())) continue;
       for (std::size_t n = 0; n < plan.nodes.size(); ++n)
-        if (part_fits_target(e, p, plan.nodes[n].target) &&
-            (node == plan.nodes.size() || free_at[n] < free_at[node]))
+        if ((!same_target || (plan.nodes[n].target == p.ran_on && free_at[n] <= from)) &&
+            part_fits_target(e, p, plan.nodes[n].target) && (node == plan.nodes.size() || free_at[n] < free_at[node]))
           node = n;
     }
-    const auto hours = part_hours(e, p, node < plan.nodes.size() ? plan.nodes[node].target : e.target);
+    const auto hours = part_hours(e, p, !p.ran_on.empty()         ? std::string_view(p.ran_on)
+                                        : node < plan.nodes.size() ? std::string_view(plan.nodes[node].target)
+                                                                   : std::string_view(e.target));
     const Time start = p.started.value_or(from);
     Time end = hours ? start + static_cast<Time>(std::llround(*hours * 3600)) : from;
     const bool overdue = end < from || !hours;

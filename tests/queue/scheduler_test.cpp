@@ -157,6 +157,42 @@ TEST_CASE("plan: an overdue running part is assumed to end now", "[queue][schedu
   CHECK(p.items[0].end == qtest::kT0);
 }
 
+TEST_CASE("plan: a running part stays on a node of the target it was started on", "[queue][scheduler]") {
+  // Started by hand on "gpu-node-3" (no plan node has that name) as a 1x24vgb run: it belongs on
+  // the 1x24vgb lane, with its 1x24vgb hours, even though the faster 8x24vgb node is free first.
+  Queue q = qtest::queue_of({qtest::make(1, {4.0})});
+  auto& part = q.requests[0].parts[0];
+  part.on["1x24vgb"] = TargetFit{4.0, true, std::nullopt};
+  part.on["8x24vgb"] = TargetFit{1.0, true, std::nullopt};
+  part.state = PartState::Running;
+  part.node = "gpu-node-3";
+  part.ran_on = "1x24vgb";
+  part.started = qtest::kT0 - 3600;
+  auto p = plan_queue(q, weights(), parse_nodes("8x24vgb,1x24vgb"), qtest::kT0, qtest::kT0);
+  REQUIRE(p.items.size() == 1);
+  CHECK(p.items[0].node == "1x24vgb");
+  CHECK(p.items[0].end == qtest::kT0 + 3 * 3600);
+  CHECK(!p.items[0].overdue);
+  // A second 1x24vgb run while the plan's one 1x24vgb node is taken: the free 8x24vgb node
+  // holds it, with the hours of the 1x24vgb it really runs on (not 8x24vgb's 1 h: not overdue).
+  Entry second = q.requests[0];
+  second.id = "r2";
+  q.requests.push_back(second);
+  p = plan_queue(q, weights(), parse_nodes("8x24vgb,1x24vgb"), qtest::kT0, qtest::kT0);
+  REQUIRE(p.items.size() == 2);
+  CHECK(p.items[0].node != p.items[1].node);
+  for (const auto& it : p.items) {
+    CHECK(it.end == qtest::kT0 + 3 * 3600);
+    CHECK(!it.overdue);
+  }
+  // Without ran_on (a queue written before it was recorded): the earliest free node it fits.
+  q.requests.pop_back();
+  q.requests[0].parts[0].ran_on.clear();
+  p = plan_queue(q, weights(), parse_nodes("8x24vgb,1x24vgb"), qtest::kT0, qtest::kT0);
+  REQUIRE(p.items.size() == 1);
+  CHECK(p.items[0].node == "8x24vgb");
+}
+
 namespace {
 // A part estimated on both runner targets (hours; both fit).
 void on_both(Entry& e, int part, double h1, double h8) {

@@ -3,7 +3,7 @@
 // the queue is opened (store_of: the ONE place the command line opens a queue), and the
 // formatting helpers. Each verb group lives in its own file and registers its subcommands:
 //   intake.cpp    add
-//   views.cpp     list, show, next, plan
+//   views.cpp     list, show, next, plan, status
 //   lifecycle.cpp start, done, fail, skip, reject, cancel, bump
 //   runner.cpp    dispatch, sync, import (GitHub Actions, DESIGN §10)
 //
@@ -47,6 +47,9 @@ struct QueueOptions {
   std::string window;
   // plan
   std::string nodes, from;
+  // status
+  std::string html, now;
+  std::size_t recent = 12;
   // dispatch / sync / import (runner.cpp): overrides of rwkvq.yaml's runner:
   std::string repo, workflow, branch, lane, cuda, hf_repo, checkout;
   bool dry_run = false, import_add = false;

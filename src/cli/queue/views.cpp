@@ -1,4 +1,4 @@
-// `rwkvq queue list / show / next / plan`: read-only views of the queue.
+// `rwkvq queue list / show / next / plan / status`: read-only views of the queue.
 #include "cli/queue/common.h"
 #include "cli/queue_log.h"
 
@@ -16,7 +16,9 @@
 #include "rwkvq/queue/learn.h"
 #include "rwkvq/queue/scheduler.h"
 #include "rwkvq/report/report.h"
+#include "rwkvq/report/status_page.h"
 #include "rwkvq/queue/states.h"
+#include "rwkvq/util/atomic_file.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq::cli::qcli {
@@ -208,6 +210,24 @@ int run_next(const QueueOptions& o, const GlobalOptions& g) {
   return 0;
 }
 
+// The plan `queue plan` prints and `queue status` shows: on --nodes, else one node per configured
+// target, else one per target of the active requests (1x24vgb when there are none).
+Plan plan_of(const Queue& q, const QueueOptions& o, const Settings& settings, Time from, Time t) {
+  std::vector<NodeSpec> nodes;
+  if (!o.nodes.empty()) {
+    nodes = parse_nodes(o.nodes);
+  } else if (!settings.targets.empty()) {
+    for (const auto& tg : settings.targets) nodes.push_back({tg.name, 1});
+  } else {
+    for (const auto& e : q.requests)
+      if (is_active(e) && std::none_of(nodes.begin(), nodes.end(), [&](const NodeSpec& n) { return n.target == e.target; }))
+        nodes.push_back({e.target, 1});
+    if (nodes.empty()) nodes.push_back({"1x24vgb", 1});
+  }
+  for (const auto& n : nodes) check_target(settings, n.target);
+  return plan_queue(q, settings.priority, nodes, from, t);
+}
+
 std::string chart_label(std::size_t i) {
   static const char* labels = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   return std::string(1, labels[i % 62]);
@@ -223,19 +243,7 @@ int run_plan(const QueueOptions& o, const GlobalOptions& g) {
     from = *parsed;
   }
   const Queue q = read_learned_queue(store_of(o), o, settings);
-  std::vector<NodeSpec> nodes;
-  if (!o.nodes.empty()) {
-    nodes = parse_nodes(o.nodes);
-  } else if (!settings.targets.empty()) {
-    for (const auto& tg : settings.targets) nodes.push_back({tg.name, 1});
-  } else {
-    for (const auto& e : q.requests)
-      if (is_active(e) && std::none_of(nodes.begin(), nodes.end(), [&](const NodeSpec& n) { return n.target == e.target; }))
-        nodes.push_back({e.target, 1});
-    if (nodes.empty()) nodes.push_back({"1x24vgb", 1});
-  }
-  for (const auto& n : nodes) check_target(settings, n.target);
-  const Plan plan = plan_queue(q, settings.priority, nodes, from, t);
+  const Plan plan = plan_of(q, o, settings, from, t);
 
   if (o.format == "json") {
     ojson items = ojson::array(), unplanned = ojson::array(), jn = ojson::array();
@@ -303,6 +311,66 @@ int run_plan(const QueueOptions& o, const GlobalOptions& g) {
   return 0;
 }
 
+// `queue status`: a short summary, or with --html the public status page (status_page.h).
+int run_status(const QueueOptions& o, const GlobalOptions& g) {
+  if (o.format != "text") throw UsageError("queue status: --format json is not offered (queue list / plan have it)");
+  const Settings settings = resolve_settings(g);
+  Time t = now();
+  if (!o.now.empty() && o.now != "now") {
+    auto parsed = parse_time(o.now);
+    if (!parsed) throw UsageError("--now '" + o.now + "': not a time (2024-05-01T12:00Z, or now)");
+    t = *parsed;
+  }
+  const Queue q = read_learned_queue(store_of(o), o, settings);
+  const auto ranked = rank_queue(q, settings.priority, t);
+  const Plan plan = plan_of(q, o, settings, t, t);
+  const StatusView v = make_status_view(q, ranked, plan, t, o.recent);
+  if (!o.html.empty()) {
+    StatusPageOptions page;
+    page.pr_base = "https://github.com/" + settings.runner.repo + "/pull/";
+    page.generator = std::string("rwkvq ") + RWKVQ_VERSION;
+    write_file_atomic(o.html, render_status_html(v, page));
+    std::cout << "wrote " << safe(o.html) << ": " << v.queue.size() << " request(s) in the queue, "
+              << v.running.size() << " running, " << v.recent.size() << " recently finished, "
+              << plan.nodes.size() << " node lane(s)\n";
+    return 0;
+  }
+  std::ostringstream out;
+  out << "queue status at " << format_time(t) << ": " << v.queue.size() << " request(s) waiting or running, "
+      << v.running.size() << " part(s) running";
+  if (!plan.items.empty()) out << "; all planned work done by " << format_time(plan.end);
+  out << "\n";
+  if (!v.queue.empty()) {
+    out << "  " << pad("#", 4) << pad("ID", 7) << pad("STATE", 9) << pad("PART", 6) << pad("START", 13)
+        << pad("FINISH", 13) << "TITLE\n";
+    for (const auto& r : v.queue) {
+      const Entry& e = *r.entry;
+      out << "  " << pad(std::to_string(r.position), 4) << pad(e.id, 7) << pad(std::string(request_state(e)), 9)
+          << pad(std::to_string(r.part) + "/" + std::to_string(e.parts.size()), 6)
+          << pad(r.start ? short_time(*r.start) : "-", 13) << pad(r.finish ? short_time(*r.finish) : "not planned", 13)
+          << safe(e.title) << " (" << safe(e.handle) << ")\n";
+    }
+  }
+  if (!v.running.empty()) {
+    out << "running:\n";
+    for (const auto& r : v.running)
+      out << "  " << pad(r.entry->id + "/part" + std::to_string(r.part), 12) << pad(r.target, 9) << "since "
+          << (r.started ? short_time(*r.started) : "?") << "  est. end " << (r.end ? short_time(*r.end) : "?")
+          << (r.overdue ? " (overdue)" : "") << "  "
+          << (r.run_url.empty() ? (r.dispatched ? "run not matched yet" : "started by hand") : safe(r.run_url)) << "\n";
+  }
+  if (!v.recent.empty()) {
+    out << "recently finished (" << v.recent.size() << " of " << v.ended_total << "):\n";
+    for (const auto& x : v.recent)
+      out << "  " << pad(x.entry->id + "/part" + std::to_string(x.part), 12)
+          << pad(std::string(to_string(x.state)), 8) << pad(x.finished ? short_time(*x.finished) : "?", 13)
+          << pad(format_hours(x.real_hours), 7) << (x.run_url.empty() ? "recorded by hand" : safe(x.run_url)) << "\n";
+  }
+  out << "the public page: rwkvq queue status --html FILE\n";
+  std::cout << out.str();
+  return 0;
+}
+
 }  // namespace
 
 void add_view_commands(CLI::App* q, const Opts& o, GlobalOptions& g, int& exit_code) {
@@ -330,6 +398,15 @@ void add_plan_command(CLI::App* q, const Opts& o, GlobalOptions& g, int& exit_co
   plan->add_option("--nodes", o->nodes, "Nodes per target: 1x24vgb=1,8x24vgb=1 (default: one per configured target)");
   plan->add_option("--from", o->from, "Start time, ISO-8601 UTC (default: now)");
   plan->callback([o, &g, &exit_code] { guarded(exit_code, [&] { return run_plan(*o, g); }); });
+
+  auto* status = q->add_subcommand("status", "The queue at a glance; --html writes the public status page");
+  status->add_option("--html", o->html, "Write the self-contained public page (HTML, inline SVG) to FILE")
+      ->type_name("FILE");
+  status->add_option("--nodes", o->nodes, "Nodes per target, as for queue plan (default: one per configured target)");
+  status->add_option("--now", o->now, "The time the status is for, ISO-8601 UTC (default: now)")
+      ->type_name("TIME");
+  status->add_option("--recent", o->recent, "How many finished parts to list (default 12)")->type_name("N");
+  status->callback([o, &g, &exit_code] { guarded(exit_code, [&] { return run_status(*o, g); }); });
 }
 
 }  // namespace rwkvq::cli::qcli
