@@ -321,7 +321,9 @@ int run_status(const QueueOptions& o, const GlobalOptions& g) {
     if (!parsed) throw UsageError("--now '" + o.now + "': not a time (2024-05-01T12:00Z, or now)");
     t = *parsed;
   }
-  const Queue q = read_learned_queue(store_of(o), o, settings);
+  // With the archive: the page lists recently finished parts, and a request whose last part
+  // finished has moved there (rank_queue and the plan keep to the active ones).
+  const Queue q = read_learned_queue(store_of(o), o, settings, /*history=*/true);
   const auto ranked = rank_queue(q, settings.priority, t);
   const Plan plan = plan_of(q, o, settings, t, t);
   const StatusView v = make_status_view(q, ranked, plan, t, o.recent);
