@@ -20,7 +20,7 @@ int run_queue_log(const QueueStore& store, std::size_t max, const std::string& f
   if (!commits) {
     // A queue file keeps no log of its own: what it can show is every request's own history.
     log.emplace();
-    const Queue q = store.read();
+    const Queue q = store.read_history();  // with the archive of finished requests
     for (const auto& e : q.requests)
       for (const auto& h : e.history) {
         LogEntry l;

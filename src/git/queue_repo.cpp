@@ -160,25 +160,41 @@ QueueTip QueueRepo::tip() const {
   check(g.git_commit_lookup(c.out(), impl_->repo.get(), &id), "cannot read the queue's commit " + t.commit);
   Tree tree;
   check(g.git_commit_tree(tree.out(), c.get()), "cannot read the queue's commit " + t.commit);
-  TreeEntry entry;
-  rc = g.git_tree_entry_bypath(entry.out(), tree.get(), impl_->file.c_str());
-  if (rc == GIT_ENOTFOUND) return t;
-  check(rc, "cannot read " + impl_->file + " in " + t.commit);
-  Blob blob;
-  check(g.git_blob_lookup(blob.out(), impl_->repo.get(), g.git_tree_entry_id(entry.get())),
-        impl_->file + " in " + t.commit + " is not a file");
-  t.text.emplace(static_cast<const char*>(g.git_blob_rawcontent(blob.get())),
-                 static_cast<std::size_t>(g.git_blob_rawsize(blob.get())));
+  t.text = read(t, impl_->file);
   return t;
 }
 
+std::optional<std::string> QueueRepo::read(const QueueTip& t, const std::string& file) const {
+  if (t.commit.empty()) return std::nullopt;
+  const GitApi& g = api();
+  const git_oid id = oid_of(t.commit);
+  Commit c;
+  check(g.git_commit_lookup(c.out(), impl_->repo.get(), &id), "cannot read the queue's commit " + t.commit);
+  Tree tree;
+  check(g.git_commit_tree(tree.out(), c.get()), "cannot read the queue's commit " + t.commit);
+  TreeEntry entry;
+  const int rc = g.git_tree_entry_bypath(entry.out(), tree.get(), file.c_str());
+  if (rc == GIT_ENOTFOUND) return std::nullopt;
+  check(rc, "cannot read " + file + " in " + t.commit);
+  Blob blob;
+  check(g.git_blob_lookup(blob.out(), impl_->repo.get(), g.git_tree_entry_id(entry.get())),
+        file + " in " + t.commit + " is not a file");
+  return std::string(static_cast<const char*>(g.git_blob_rawcontent(blob.get())),
+                     static_cast<std::size_t>(g.git_blob_rawsize(blob.get())));
+}
+
 PushResult QueueRepo::commit_and_push(const QueueTip& base, std::string_view text, const Author& author,
-                                      const std::string& message, std::string* pushed) {
+                                      const std::string& message, std::string* pushed,
+                                      const std::vector<std::pair<std::string, std::string>>& more) {
   const GitApi& g = api();
   git_repository* repo = impl_->repo.get();
   // The commit: the base's tree with the file replaced.
   git_oid blob_id, tree_id, commit_id;
   check(g.git_blob_create_from_buffer(&blob_id, repo, text.data(), text.size()), "cannot store the queue");
+  std::vector<git_oid> more_ids(more.size());
+  for (std::size_t k = 0; k < more.size(); ++k)
+    check(g.git_blob_create_from_buffer(&more_ids[k], repo, more[k].second.data(), more[k].second.size()),
+          "cannot store " + more[k].first);
   Commit parent;
   Tree base_tree;
   if (!base.commit.empty()) {
@@ -191,6 +207,9 @@ PushResult QueueRepo::commit_and_push(const QueueTip& base, std::string_view tex
     check(g.git_treebuilder_new(b.out(), repo, base_tree.get()), "cannot build the queue's tree");
     check(g.git_treebuilder_insert(nullptr, b.get(), impl_->file.c_str(), &blob_id, GIT_FILEMODE_BLOB),
           "cannot build the queue's tree");
+    for (std::size_t k = 0; k < more.size(); ++k)
+      check(g.git_treebuilder_insert(nullptr, b.get(), more[k].first.c_str(), &more_ids[k], GIT_FILEMODE_BLOB),
+            "cannot build the queue's tree");
     check(g.git_treebuilder_write(&tree_id, b.get()), "cannot build the queue's tree");
   }
   Tree tree;
@@ -216,7 +235,9 @@ PushResult QueueRepo::commit_and_push(const QueueTip& base, std::string_view tex
     Odb from, to;
     check(g.git_repository_odb(from.out(), repo), "cannot read the queue's clone");
     check(g.git_repository_odb(to.out(), remote.get()), "cannot write to " + impl_->url);
-    for (const git_oid* id : {&blob_id, &tree_id, &commit_id}) {
+    std::vector<const git_oid*> objects{&blob_id, &tree_id, &commit_id};
+    for (const auto& m : more_ids) objects.push_back(&m);
+    for (const git_oid* id : objects) {
       OdbObject obj;
       check(g.git_odb_read(obj.out(), from.get(), id), "cannot read the new commit");
       git_oid written;

@@ -266,7 +266,18 @@ namespace {
 
 class Reader {
  public:
-  Reader(std::string_view text, const std::string& path) : t_(text), path_(path) {}
+  Reader(std::string_view text, const std::string& path, int first_line = 1)
+      : t_(text), path_(path), line_base_(first_line - 1) {}
+
+  // One request object (a line of the archive), the whole text.
+  Entry request() {
+    ws();
+    std::size_t id_pos = 0;
+    Entry e = entry(id_pos);
+    ws();
+    if (i_ < t_.size()) fail_at(i_, "unexpected text after the request");
+    return e;
+  }
 
   Queue document() {
     if (t_.size() >= 3 && t_.substr(0, 3) == "\xEF\xBB\xBF") i_ = 3;
@@ -288,6 +299,8 @@ class Reader {
         seen |= 2;
       } else if (key == "requests") {
         push("requests");
+        // A request takes ~300-700 bytes: reserving avoids moving thousands of them as it grows.
+        q.requests.reserve(std::min<std::size_t>(t_.size() / 256 + 1, 1u << 20));
         array([&](std::size_t idx) {
           push_index(idx);
           id_pos.push_back(0);
@@ -295,6 +308,9 @@ class Reader {
           pop();
         });
         seen |= 4;
+      } else if (key == "archive_bytes") {
+        push("archive_bytes");
+        q.archive_bytes = integer(0);
       } else if (key == "$schema") {
         push("$schema");
         str();
@@ -337,13 +353,13 @@ class Reader {
   }
   [[noreturn]] void fail_ptr(std::size_t pos, const std::string& ptr, const std::string& msg) const {
     const auto [line, col] = line_col(t_, pos);
-    throw InputError(path_ + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + msg +
+    throw InputError(path_ + ":" + std::to_string(line + line_base_) + ":" + std::to_string(col) + ": " + msg +
                      (ptr.empty() ? "" : " (at " + ptr + ")"));
   }
   [[noreturn]] void fail_at(std::size_t pos, const std::string& msg) const { fail_ptr(pos, pointer(), msg); }
   [[noreturn]] void syntax(const std::string& msg) const {
     const auto [line, col] = line_col(t_, i_);
-    throw InputError(path_ + ":" + std::to_string(line) + ":" + std::to_string(col) + ": not valid JSON: " + msg);
+    throw InputError(path_ + ":" + std::to_string(line + line_base_) + ":" + std::to_string(col) + ": not valid JSON: " + msg);
   }
   [[noreturn]] void unknown(const std::string& key, std::size_t key_pos) const {
     fail_ptr(key_pos, pointer() + "/" + key, "unknown field \"" + key + "\"");
@@ -792,6 +808,7 @@ class Reader {
   std::string_view t_;
   std::size_t i_ = 0;
   const std::string& path_;
+  int line_base_ = 0;
   std::vector<Seg> path_stack_;
 };
 
@@ -804,6 +821,10 @@ Queue parse_queue(std::string_view text, const std::string& path) {
                   [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }))
     return Queue{};
   return Reader(text, path).document();
+}
+
+Entry parse_request(std::string_view text, const std::string& path, int line) {
+  return Reader(text, path, line).request();
 }
 
 // ---------------------------------------------------------------- writing
@@ -860,12 +881,6 @@ void put_opt(std::string& out, const std::optional<double>& d) {
 }
 void put_opt_time(std::string& out, const std::optional<Time>& t) {
   if (t) put_string(out, format_time(*t)); else out += "null";
-}
-void put_field(std::string& out, const char* indent, std::string_view key) {
-  out += indent;
-  out += '"';
-  out += key;
-  out += "\": ";
 }
 
 using ojson = nlohmann::ordered_json;
@@ -941,83 +956,99 @@ nlohmann::ordered_json entry_json(const Entry& e) {
   return r;
 }
 
-// Pretty at the request level, one line per part and per history entry: readable, diffable,
-// and about half the size of fully indented JSON.
-std::string serialize_queue(const Queue& q) {
-  std::string out;
-  out.reserve(256 + q.requests.size() * 700);
-  out += "{\n  \"version\": " + std::to_string(q.version) + ",\n  \"next_id\": " + std::to_string(q.next_id) +
-         ",\n  \"requests\": [";
-  bool first_req = true;
-  for (const auto& e : q.requests) {
-    out += first_req ? "\n    {\n" : ",\n    {\n";
-    first_req = false;
-    const char* ind = "      ";
-    put_field(out, ind, "id"); put_string(out, e.id); out += ",\n";
-    put_field(out, ind, "folder"); put_string(out, e.folder); out += ",\n";
-    put_field(out, ind, "title"); put_string(out, e.title); out += ",\n";
-    put_field(out, ind, "handle"); put_string(out, e.handle); out += ",\n";
-    put_field(out, ind, "kind"); put_string(out, e.kind); out += ",\n";
-    put_field(out, ind, "target"); put_string(out, e.target); out += ",\n";
-    put_field(out, ind, "submitted"); put_string(out, format_time(e.submitted)); out += ",\n";
-    put_field(out, ind, "since"); put_string(out, format_time(e.since)); out += ",\n";
-    put_field(out, ind, "boost"); out += std::to_string(e.boost); out += ",\n";
-    put_field(out, ind, "state"); put_string(out, request_state(e)); out += ",\n";
-    put_field(out, ind, "parts"); out += "[";
-    for (std::size_t k = 0; k < e.parts.size(); ++k) {
-      const Part& p = e.parts[k];
-      out += k ? ",\n        {" : "\n        {";
-      out += "\"n\": " + std::to_string(p.n) + ", \"notebook\": ";
-      put_string(out, p.notebook);
-      out += ", \"hours\": "; put_opt(out, p.hours);
-      out += ", \"state\": "; put_string(out, to_string(p.state));
-      out += ", \"node\": "; put_string(out, p.node);
-      out += ", \"started\": "; put_opt_time(out, p.started);
-      out += ", \"finished\": "; put_opt_time(out, p.finished);
-      if (!p.on.empty()) {
-        out += ", \"on\": {";
-        bool first = true;
-        for (const auto& [name, f] : p.on) {
-          if (!first) out += ", ";
-          first = false;
-          put_string(out, name);
-          out += ": {\"hours\": "; put_opt(out, f.hours);
-          out += ", \"fits\": ";
-          out += f.fits ? (*f.fits ? "true" : "false") : "null";
-          if (f.utilisation) { out += ", \"utilisation\": "; put_number(out, *f.utilisation); }
-          out += "}";
-        }
+namespace {
+
+// One request as one line of compact JSON (no newline): the unit of queue.json and of the archive.
+void put_entry(std::string& out, const Entry& e) {
+  out += "{\"id\": "; put_string(out, e.id);
+  out += ", \"folder\": "; put_string(out, e.folder);
+  out += ", \"title\": "; put_string(out, e.title);
+  out += ", \"handle\": "; put_string(out, e.handle);
+  out += ", \"kind\": "; put_string(out, e.kind);
+  out += ", \"target\": "; put_string(out, e.target);
+  out += ", \"submitted\": "; put_string(out, format_time(e.submitted));
+  out += ", \"since\": "; put_string(out, format_time(e.since));
+  out += ", \"boost\": "; out += std::to_string(e.boost);
+  out += ", \"state\": "; put_string(out, request_state(e));
+  out += ", \"parts\": [";
+  for (std::size_t k = 0; k < e.parts.size(); ++k) {
+    const Part& p = e.parts[k];
+    out += k ? ", {" : "{";
+    out += "\"n\": " + std::to_string(p.n) + ", \"notebook\": ";
+    put_string(out, p.notebook);
+    out += ", \"hours\": "; put_opt(out, p.hours);
+    out += ", \"state\": "; put_string(out, to_string(p.state));
+    out += ", \"node\": "; put_string(out, p.node);
+    out += ", \"started\": "; put_opt_time(out, p.started);
+    out += ", \"finished\": "; put_opt_time(out, p.finished);
+    if (!p.on.empty()) {
+      out += ", \"on\": {";
+      bool first = true;
+      for (const auto& [name, f] : p.on) {
+        if (!first) out += ", ";
+        first = false;
+        put_string(out, name);
+        out += ": {\"hours\": "; put_opt(out, f.hours);
+        out += ", \"fits\": ";
+        out += f.fits ? (*f.fits ? "true" : "false") : "null";
+        if (f.utilisation) { out += ", \"utilisation\": "; put_number(out, *f.utilisation); }
         out += "}";
       }
-      if (p.flops) { out += ", \"flops\": "; put_number(out, *p.flops); }
-      if (!p.ran_on.empty()) { out += ", \"ran_on\": "; put_string(out, p.ran_on); }
-      if (p.real_hours) { out += ", \"real_hours\": "; put_number(out, *p.real_hours); }
-      if (p.dispatch) { out += ", \"dispatch\": "; put_json(out, dispatch_json(*p.dispatch)); }
-      if (p.run) { out += ", \"run\": "; put_json(out, run_json(*p.run)); }
       out += "}";
     }
-    out += "\n      ],\n";
-    put_field(out, ind, "history"); out += "[";
-    for (std::size_t k = 0; k < e.history.size(); ++k) {
-      const HistoryEntry& h = e.history[k];
-      out += k ? ",\n        {\"at\": " : "\n        {\"at\": ";
-      put_string(out, format_time(h.at));
-      out += ", \"by\": "; put_string(out, h.by);
-      out += ", \"action\": "; put_string(out, h.action);
-      out += ", \"part\": " + std::to_string(h.part);
-      if (!h.reason.empty()) { out += ", \"reason\": "; put_string(out, h.reason); }
-      if (h.recorded) { out += ", \"recorded\": "; put_string(out, format_time(*h.recorded)); }
-      out += "}";
-    }
-    out += e.history.empty() ? "]" : "\n      ]";
-    if (e.pr > 0) {
-      out += ",\n";
-      put_field(out, ind, "pr");
-      put_json(out, ojson{{"number", e.pr}, {"author", e.pr_author}});
-    }
-    out += "\n    }";
+    if (p.flops) { out += ", \"flops\": "; put_number(out, *p.flops); }
+    if (!p.ran_on.empty()) { out += ", \"ran_on\": "; put_string(out, p.ran_on); }
+    if (p.real_hours) { out += ", \"real_hours\": "; put_number(out, *p.real_hours); }
+    if (p.dispatch) { out += ", \"dispatch\": "; put_json(out, dispatch_json(*p.dispatch)); }
+    if (p.run) { out += ", \"run\": "; put_json(out, run_json(*p.run)); }
+    out += "}";
   }
-  out += q.requests.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  out += "], \"history\": [";
+  for (std::size_t k = 0; k < e.history.size(); ++k) {
+    const HistoryEntry& h = e.history[k];
+    out += k ? ", {\"at\": " : "{\"at\": ";
+    put_string(out, format_time(h.at));
+    out += ", \"by\": "; put_string(out, h.by);
+    out += ", \"action\": "; put_string(out, h.action);
+    out += ", \"part\": " + std::to_string(h.part);
+    if (!h.reason.empty()) { out += ", \"reason\": "; put_string(out, h.reason); }
+    if (h.recorded) { out += ", \"recorded\": "; put_string(out, format_time(*h.recorded)); }
+    out += "}";
+  }
+  out += "]";
+  if (e.pr > 0) {
+    out += ", \"pr\": ";
+    put_json(out, ojson{{"number", e.pr}, {"author", e.pr_author}});
+  }
+  out += "}";
+}
+
+}  // namespace
+
+std::string request_line(const Entry& e) {
+  std::string out;
+  out.reserve(512);
+  put_entry(out, e);
+  return out;
+}
+
+// The header pretty, then one request per line: readable, diffable per request (a git queue's
+// commits show each changed request as one changed line), and a third of fully indented JSON.
+// Files written the older way (indented) read the same: the reader ignores layout.
+std::string serialize_queue(const Queue& q, bool active_only) {
+  std::string out;
+  out.reserve(256 + q.requests.size() * 520);
+  out += "{\n  \"version\": " + std::to_string(q.version) + ",\n  \"next_id\": " + std::to_string(q.next_id) + ",\n";
+  if (q.archive_bytes > 0) out += "  \"archive_bytes\": " + std::to_string(q.archive_bytes) + ",\n";
+  out += "  \"requests\": [";
+  bool first = true;
+  for (const auto& e : q.requests) {
+    if (active_only && !is_active(e)) continue;
+    out += first ? "\n    " : ",\n    ";
+    first = false;
+    put_entry(out, e);
+  }
+  out += first ? "]\n}\n" : "\n  ]\n}\n";
   return out;
 }
 

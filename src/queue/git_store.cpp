@@ -14,6 +14,7 @@
 
 #include "rwkvq/core/error.h"
 #include "rwkvq/git/queue_repo.h"
+#include "rwkvq/queue/archive.h"
 #include "rwkvq/queue/learn.h"
 #include "rwkvq/queue/states.h"
 #include "rwkvq/queue/store.h"
@@ -27,6 +28,7 @@ namespace fs = std::filesystem;
 
 constexpr int kMaxAttempts = 10;
 constexpr const char* kQueueFile = "queue.json";
+constexpr const char* kArchiveFile = "queue.archive.jsonl";  // archive_path(kQueueFile)
 
 std::string folder_name(const std::string& folder) {
   fs::path p(folder);
@@ -41,6 +43,7 @@ class GitBackend final : public QueueBackend {
   const fs::path& file() const override { return file_; }
   std::string name() const override { return "git:" + spec_.url + "#" + spec_.branch; }
   Queue read() override;
+  Queue read_history() override;
   Queue transact(const QueueChange& change, bool create, const AfterWrite& after_write,
                  const std::string& description) override;
   std::optional<std::vector<LogEntry>> log(std::size_t max) override;
@@ -60,16 +63,29 @@ class GitBackend final : public QueueBackend {
     if (!t.text) return Queue{};
     return parse_queue(*t.text, name() + ":" + kQueueFile + "@" + t.commit.substr(0, 7));
   }
-  // The queue as last seen, copied into the clone's folder, with the learned summary beside it
-  // (what `validate`/`estimate` read), rewritten only when it changed.
-  void keep_copy(const std::string& text, const Queue& q) const {
+  Archive parse_archive_at(const git::QueueRepo& r, const git::QueueTip& t) const {
+    const auto text = r.read(t, kArchiveFile);
+    if (!text) return Archive{};
+    Archive a = parse_archive(*text, name() + ":" + kArchiveFile + "@" + t.commit.substr(0, 7));
+    for (const auto& w : a.warnings) spdlog::warn("{}", w);
+    return a;
+  }
+  // The queue as last seen, copied into the clone's folder with its archive, and the learned
+  // summary beside it (what `validate`/`estimate` read), rewritten only when the queue changed.
+  void keep_copy(const std::string& text, const Queue& q, const git::QueueRepo& r, const git::QueueTip& t,
+                 const std::string* archive_written = nullptr) const {
     try {
       if (read_file_if_exists(file_) == text) return;
+      const auto archive_text = archive_written ? *archive_written : r.read(t, kArchiveFile).value_or("");
+      const auto archive = archive_path(file_);
+      remove_stale_temps(archive);
+      write_file_atomic(archive, archive_text);
       remove_stale_temps(file_);
       write_file_atomic(file_, text);
+      Archive a = parse_archive(archive_text, archive.string());
       const auto learned = learned_path(file_);
       remove_stale_temps(learned);
-      write_file_atomic(learned, serialize_learned(learn_from_queue(q)));
+      write_file_atomic(learned, serialize_learned(learn_from_queue(with_archive(q, std::move(a)))));
     } catch (const InputError& e) {
       spdlog::warn("{} (the local copy of the queue is not updated)", e.what());
     }
@@ -86,8 +102,18 @@ Queue GitBackend::read() {
   if (options_.fetch) r.fetch();
   const auto t = r.tip();
   Queue q = parse(t);
-  if (t.text) keep_copy(*t.text, q);
+  if (t.text) keep_copy(*t.text, q, r, t);
   return q;
+}
+
+Queue GitBackend::read_history() {
+  FileLock held = lock();
+  auto r = repo();
+  if (options_.fetch) r.fetch();
+  const auto t = r.tip();
+  Queue q = parse(t);
+  if (t.text) keep_copy(*t.text, q, r, t);
+  return with_archive(std::move(q), parse_archive_at(r, t));
 }
 
 std::string who_by_default() {
@@ -123,8 +149,21 @@ Queue GitBackend::transact(const QueueChange& change, bool create, const AfterWr
       std::string what = latest.empty() ? "" : latest.front().message.substr(0, latest.front().message.find('\n'));
       throw Refused(std::string(e.what()) + " (the queue changed meanwhile: " + who + ": " + what + ")");
     }
-    const std::string text = serialize_queue(q);
-    if (t.text && *t.text == text) return q;  // nothing to commit
+    // Finished requests move to the archive, committed with the queue (archive.h). Each attempt
+    // appends to the archive as fetched, so concurrent changes merge as a union of lines.
+    std::vector<std::pair<std::string, std::string>> more;
+    std::vector<const Entry*> finished;
+    for (const auto& e : q.requests)
+      if (!is_active(e)) finished.push_back(&e);
+    if (!finished.empty()) {
+      std::string archive = r.read(t, kArchiveFile).value_or("");
+      if (!archive.empty() && archive.back() != '\n') archive.erase(archive.rfind('\n') + 1);  // npos+1 = 0
+      for (const Entry* e : finished) archive += request_line(*e) + "\n";
+      q.archive_bytes = static_cast<long long>(archive.size());
+      more.emplace_back(kArchiveFile, std::move(archive));
+    }
+    const std::string text = serialize_queue(q, /*active_only=*/true);
+    if (t.text && *t.text == text && more.empty()) return q;  // nothing to commit
     const ChangeSummary summary = describe_change(before, q);
     std::string message = description;
     if (message.empty()) {
@@ -146,11 +185,12 @@ Queue GitBackend::transact(const QueueChange& change, bool create, const AfterWr
     if (author.email.empty()) author.email = author.name + "@localhost";
     author.time = static_cast<std::int64_t>(std::time(nullptr));
     std::string pushed;
-    if (r.commit_and_push(t, text, author, message, &pushed) == git::PushResult::Pushed) {
+    if (r.commit_and_push(t, text, author, message, &pushed, more) == git::PushResult::Pushed) {
       spdlog::debug("{}: pushed {} \"{}\" by {} <{}>{}", name(), pushed.substr(0, 7),
                    message.substr(0, message.find('\n')), author.name, author.email,
                    attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : "");
-      keep_copy(text, q);
+      if (more.empty()) keep_copy(text, q, r, t);
+      else keep_copy(text, q, r, t, &more.front().second);
       if (after_write) after_write(q);
       return q;
     }

@@ -8,6 +8,7 @@
 
 #include "rwkvq/core/error.h"
 #include "rwkvq/git/queue_repo.h"
+#include "rwkvq/queue/archive.h"
 #include "rwkvq/util/atomic_file.h"
 #include "rwkvq/util/file_lock.h"
 
@@ -51,6 +52,7 @@ class FileBackend final : public QueueBackend {
   const std::filesystem::path& file() const override { return file_; }
   std::string name() const override { return file_.string(); }
   Queue read() override;
+  Queue read_history() override;
   Queue transact(const QueueChange& change, bool create, const AfterWrite& after_write,
                  const std::string& description) override;
   std::optional<std::vector<LogEntry>> log(std::size_t) override { return std::nullopt; }
@@ -64,6 +66,23 @@ class FileBackend final : public QueueBackend {
   std::filesystem::path file_;
 };
 
+namespace {
+// The requests a change finished but did not remove from the queue (archive.h): only when the
+// archive's size is not the one the queue recorded (a stat otherwise).
+void resolve_tail(Queue& q, const std::filesystem::path& queue_file) {
+  const auto archive = archive_path(queue_file);
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(archive, ec);
+  if (ec) {
+    if (q.archive_bytes > 0) resolve_archive_tail(q, "", archive.string());  // warns: some may be missing
+    return;
+  }
+  if (static_cast<long long>(size) == q.archive_bytes) return;
+  const auto text = read_file_if_exists(archive);
+  if (text) resolve_archive_tail(q, *text, archive.string());
+}
+}  // namespace
+
 Queue FileBackend::read() {
   if (!folder_exists(file_)) return Queue{};
   std::optional<FileLock> lock;
@@ -73,7 +92,21 @@ Queue FileBackend::read() {
     // A read-only folder: the file is only ever replaced by rename, so an unlocked read still
     // sees a whole file.
   }
-  return parse_file(file_, read_file_if_exists(file_));
+  Queue q = parse_file(file_, read_file_if_exists(file_));
+  resolve_tail(q, file_);
+  return q;
+}
+
+Queue FileBackend::read_history() {
+  if (!folder_exists(file_)) return Queue{};
+  std::optional<FileLock> lock;
+  try {
+    lock.emplace(lock_file(), FileLock::Mode::Shared);
+  } catch (const InputError&) {
+  }
+  Queue q = parse_file(file_, read_file_if_exists(file_));
+  resolve_tail(q, file_);
+  return with_archive(std::move(q), read_archive(file_));
 }
 
 Queue FileBackend::transact(const QueueChange& change, bool create, const AfterWrite& after_write,
@@ -96,9 +129,21 @@ Queue FileBackend::transact(const QueueChange& change, bool create, const AfterW
     return empty;
   }
   Queue q = parse_file(file_, text);  // throws before anything is written
+  resolve_tail(q, file_);
+  const auto archive = archive_path(file_);
+  const long long recorded = q.archive_bytes;
   if (!change(q)) return q;
   remove_stale_temps(file_);  // left by writers killed mid-write; we hold the lock
-  write_file_atomic(file_, serialize_queue(q));
+  // Finished requests move to the archive: appended and synced first, then the queue without
+  // them (archive.h). Old queues that still hold finished requests are migrated here too.
+  std::vector<const Entry*> finished;
+  for (const auto& e : q.requests)
+    if (!is_active(e)) finished.push_back(&e);
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(archive, ec);
+  const long long actual = ec ? 0 : static_cast<long long>(size);
+  if (!finished.empty() || actual != recorded) q.archive_bytes = append_to_archive(archive, finished);
+  write_file_atomic(file_, serialize_queue(q, /*active_only=*/true));
   if (after_write) after_write(q);
   return q;
 }

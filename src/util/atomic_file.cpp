@@ -105,11 +105,14 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& file
     ::close(fd);
     throw InputError(file.string() + ": not a regular file");
   }
+  // Straight into the string (no bounce buffer: a queue file can be megabytes); a file that
+  // grows while it is read is read to its end.
   std::string out;
-  out.reserve(static_cast<std::size_t>(st.st_size));
-  char buf[1 << 16];
+  std::size_t used = 0;
+  out.resize(static_cast<std::size_t>(st.st_size) + 1);
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (used == out.size()) out.resize(out.size() * 2 + 4096);
+    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
       const int err = errno;
@@ -117,8 +120,9 @@ std::optional<std::string> read_file_if_exists(const std::filesystem::path& file
       fail(file, "cannot read", err);
     }
     if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
+    used += static_cast<std::size_t>(n);
   }
+  out.resize(used);
   ::close(fd);
   return out;
 }

@@ -118,4 +118,31 @@ expect_rc 0 "$BIN" queue list --all --format json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s={r["id"]:r["state"] for r in d["requests"]}; assert s=={"r1":"rejected","r2":"queued"}, s' "$WORK/out" \
   || fail "list --all states"
 check_schema "$RWKVQ_QUEUE"
+
+# The rejected r1 left the queue file for the archive beside it (docs/queue.md), one line:
+ARCHIVE="${RWKVQ_QUEUE%.json}.archive.jsonl"
+[[ -f "$ARCHIVE" ]] || fail "no archive beside the queue after a reject"
+[[ $(wc -l < "$ARCHIVE") == 1 ]] || fail "archive: $(cat "$ARCHIVE")"
+grep -q '"id": "r1"' "$ARCHIVE" || fail "r1 is not archived: $(cat "$ARCHIVE")"
+grep -q '"id": "r1"' "$RWKVQ_QUEUE" && fail "r1 is still in the queue file"
+# … and is still shown: by list --all (above) and show, not by list; an action on it is refused
+# saying why, as before.
+expect_rc 0 "$BIN" queue list
+grep -q "^r2 " "$WORK/out" || fail "list: r2 missing: $(cat "$WORK/out")"
+grep -q "^r1 " "$WORK/out" && fail "list shows the rejected r1: $(cat "$WORK/out")"
+expect_rc 0 "$BIN" queue list --all
+grep -q "^r1 .*rejected" "$WORK/out" || fail "list --all: r1 missing: $(cat "$WORK/out")"
+expect_rc 0 "$BIN" queue show r1
+grep -q "state:     rejected" "$WORK/out" || fail "show r1: $(cat "$WORK/out")"
+grep -q "reject: duplicate of r2" "$WORK/out" || fail "show r1 history: $(cat "$WORK/out")"
+expect_rc 1 "$BIN" queue start r1
+grep -q "cannot start r1/part1: it is rejected" "$WORK/err" || fail "start r1: $(cat "$WORK/err")"
+expect_rc 1 "$BIN" queue bump r1 1
+grep -q "cannot bump r1: it is rejected" "$WORK/err" || fail "bump r1: $(cat "$WORK/err")"
+expect_rc 0 "$BIN" queue log
+grep -q "reject r1: duplicate of r2" "$WORK/out" || fail "log: the archived r1's history: $(cat "$WORK/out")"
+# A new request after the archive: its id continues past r2.
+expect_rc 0 "$BIN" queue add "$WORK/a"
+[[ $(cat "$WORK/out") == r3 ]] || fail "add after archiving: $(cat "$WORK/out")"
+check_schema "$RWKVQ_QUEUE"
 echo "ok: queue lifecycle"

@@ -60,8 +60,16 @@ def queue():
     with open(Q) as f:
         return json.load(f)
 
+def archived():
+    # Finished requests move to the archive beside the queue, one per line (docs/queue.md).
+    path = os.path.splitext(Q)[0] + ".archive.jsonl"
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
 def entry(rid):
-    return next(e for e in queue()["requests"] if e["id"] == rid)
+    return next(e for e in queue()["requests"] + archived() if e["id"] == rid)
 
 def iso(ts):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))

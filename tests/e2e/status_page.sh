@@ -64,6 +64,16 @@ def queue():
         return json.load(f)
 
 
+def requests():
+    # the active queue, then the finished requests moved to the archive beside it (docs/queue.md)
+    path = os.path.splitext(Q)[0] + ".archive.jsonl"
+    archived = []
+    if os.path.exists(path):
+        with open(path) as f:
+            archived = [json.loads(line) for line in f if line.strip()]
+    return queue()["requests"] + archived
+
+
 def iso(ts):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
@@ -232,11 +242,11 @@ try:
     run(["queue", "start", D, "--node", "gpu-node-secret-7", "--at", "3h ago"])
     run(["queue", "fail", D, "--at", "2h ago", "--reason", "private note: node 7 OOM"])
     run(["queue", "start", G, "--node", "gpu-node-secret-9", "--at", "1h ago"])
-    states = {e["id"]: [p["state"] for p in e["parts"]] for e in queue()["requests"]}
+    states = {e["id"]: [p["state"] for p in e["parts"]] for e in requests()}
     t.check(states == {A: ["running"], B: ["done"], G: ["running", "queued"], D: ["failed"], E: ["queued"]},
             f"queue states: {states}")
-    run_a = next(e for e in queue()["requests"] if e["id"] == A)["parts"][0].get("run", {}).get("url", "")
-    run_b = next(e for e in queue()["requests"] if e["id"] == B)["parts"][0].get("run", {}).get("url", "")
+    run_a = next(e for e in requests() if e["id"] == A)["parts"][0].get("run", {}).get("url", "")
+    run_b = next(e for e in requests() if e["id"] == B)["parts"][0].get("run", {}).get("url", "")
     t.check(run_a.startswith("https://github.com/") and run_b.startswith("https://github.com/"),
             f"run URLs: {run_a!r} {run_b!r}")
 

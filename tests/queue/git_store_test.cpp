@@ -14,6 +14,7 @@
 #include "queue/queue_fixtures.h"
 #include "rwkvq/core/error.h"
 #include "rwkvq/git/queue_repo.h"
+#include "rwkvq/queue/archive.h"
 #include "rwkvq/queue/intake.h"
 #include "rwkvq/queue/learn.h"
 #include "rwkvq/queue/states.h"
@@ -278,4 +279,45 @@ TEST_CASE("an unreachable repository is an error naming it", "[queue][git]") {
   ::setenv("XDG_CACHE_HOME", (f.dir / "cache").c_str(), 1);
   auto s = QueueStore::open("git:" + (f.dir / "nowhere.git").string() + "#queue");
   CHECK_THROWS_WITH(s.read(), Catch::Contains("cannot fetch the queue from " + (f.dir / "nowhere.git").string()));
+}
+
+TEST_CASE("a git queue carries its archive: committed with the queue, concurrent archiving is a union",
+          "[queue][git][archive]") {
+  Fixture f;
+  auto alice = f.as("alice");
+  auto bob = f.as("bob");
+  alice.transact(
+      [](Queue& q) {
+        for (int i = 0; i < 3; ++i) add_entry(q, request(i), by("alice"));
+        return true;
+      },
+      true);
+  // Alice rejects r1; before her push, Bob cancels r2: both end in the archive, once each.
+  int runs = 0;
+  alice.transact([&](Queue& q) {
+    if (++runs == 1)
+      bob.transact([](Queue& b) { return apply_action(b, PartRef{"r2", 0}, Action::Cancel, by("bob")), true; });
+    apply_action(q, PartRef{"r1", 0}, Action::Reject, by("alice"));
+    return true;
+  });
+  CHECK(runs == 2);
+  auto carol = f.as("carol");
+  const Queue active = carol.read();
+  REQUIRE(active.requests.size() == 1);
+  CHECK(active.requests[0].id == "r3");
+  const Queue all = carol.read_history();
+  REQUIRE(all.requests.size() == 3);
+  CHECK(request_state(*all.find("r1")) == "rejected");
+  CHECK(request_state(*all.find("r2")) == "cancelled");
+  // The archive is a file of the branch (and copied into the clone's folder beside queue.json).
+  const std::string archive = *read_file_if_exists(archive_path(carol.file()));
+  CHECK(std::count(archive.begin(), archive.end(), '\n') == 2);
+  CHECK(archive.find("\"id\": \"r2\"") < archive.find("\"id\": \"r1\""));  // Bob's line first: appended to
+  CHECK(parse_queue(*read_file_if_exists(carol.file()), "q").archive_bytes == static_cast<long long>(archive.size()));
+  // A finished request cannot change; next_id stays past the archive's ids.
+  CHECK_THROWS_AS(carol.transact([](Queue& q) { return bump(q, "r1", 1, by("carol")), true; }), Refused);
+  std::string id;
+  carol.transact([&](Queue& q) { id = add_entry(q, request(7), by("carol")); return true; });
+  CHECK(id == "r4");
+  CHECK(f.as("dave").read_history().requests.size() == 4);
 }

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rwkvq::git {
@@ -55,12 +56,15 @@ class QueueRepo {
   // naming the URL when the repository cannot be reached.
   void fetch();
   QueueTip tip() const;
+  // Another file of the tip's commit (nullopt when absent or there is no commit).
+  std::optional<std::string> read(const QueueTip& t, const std::string& file) const;
   // Commits `text` as the file on top of `base` (a tip from tip(); other files of the branch are
   // kept) and pushes it, expecting the remote branch to be at base.commit still. Rejected when
   // it moved (someone else pushed first); nothing is changed then. Returns the new commit id in
-  // `pushed` on success.
+  // `pushed` on success. `more`: other files (name, contents) replaced in the same commit.
   PushResult commit_and_push(const QueueTip& base, std::string_view text, const Author& author,
-                             const std::string& message, std::string* pushed = nullptr);
+                             const std::string& message, std::string* pushed = nullptr,
+                             const std::vector<std::pair<std::string, std::string>>& more = {});
   // Why the last push was rejected (libgit2's or the server's words).
   const std::string& last_rejection() const;
   // The branch's commits, newest first (at most `max`, 0 = all).

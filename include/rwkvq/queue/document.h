@@ -94,7 +94,11 @@ struct Entry {
 
 struct Queue {
   int version = kQueueVersion;
-  long long next_id = 1;
+  long long next_id = 1;  // ids are unique across the queue and its archive (archive.h)
+  // The size of the archive beside the queue file (archive.h) when this queue was written: a
+  // longer archive holds requests a change finished but could not yet remove from the queue
+  // (it was killed in between); they are read from that tail and the archive's copy wins.
+  long long archive_bytes = 0;
   std::vector<Entry> requests;
 
   Entry* find(std::string_view id);  // "r12" or "12"
@@ -115,8 +119,14 @@ bool is_active(const Entry& e);
 Queue parse_queue(std::string_view text, const std::string& path);
 // One request as it is written in the queue file (also used by `--format json` outputs).
 nlohmann::ordered_json entry_json(const Entry& e);
-// Stable, pretty JSON with a trailing newline.
-std::string serialize_queue(const Queue& q);
+// Stable JSON with a trailing newline: the header indented, one request per line. With
+// `active_only`, finished requests (!is_active) are left out (they go to the archive).
+std::string serialize_queue(const Queue& q, bool active_only = false);
+// One request as one line of compact JSON (no newline): an archive line.
+std::string request_line(const Entry& e);
+// One request object (an archive line, `line` its line number for error positions). Throws
+// InputError "PATH:LINE:COL: message".
+Entry parse_request(std::string_view text, const std::string& path, int line);
 
 // Line and column (1-based, bytes) of a byte offset.
 std::pair<int, int> line_col(std::string_view text, std::size_t offset);

@@ -6,6 +6,9 @@
 // unlock. Readers take the lock shared. A queue file that does not parse or fails its schema
 // throws InputError and is never overwritten.
 //
+// Finished requests move to an append-only archive beside the queue (archive.h): in git, the
+// file queue.archive.jsonl committed with queue.json.
+//
 // A shared queue in git ("git:URL#BRANCH", DESIGN §10): `queue.json` at the branch's root, a
 // local clone under $XDG_CACHE_HOME/rwkvq/queues/ locked like the file queue; each change is
 // one commit by the maintainer, pushed only on top of the branch as fetched; when someone else
@@ -62,6 +65,7 @@ class QueueBackend {
   virtual const std::filesystem::path& file() const = 0;
   virtual std::string name() const = 0;
   virtual Queue read() = 0;
+  virtual Queue read_history() = 0;
   virtual Queue transact(const QueueChange& change, bool create, const AfterWrite& after_write,
                          const std::string& description) = 0;
   // nullopt when the store keeps no history of its own.
@@ -84,11 +88,16 @@ class QueueStore {
   std::string name() const { return backend_->name(); }
   bool is_git() const { return git_; }
 
-  // The queue; a missing file (or branch) is an empty queue. Throws InputError.
+  // The active queue (finished requests are in the archive, archive.h); a missing file (or
+  // branch) is an empty queue. Throws InputError.
   Queue read() const { return backend_->read(); }
+  // The active queue and the archive of finished requests: what `list --all`, `show` of a
+  // finished request and `log` read. Slower: it reads all history.
+  Queue read_history() const { return backend_->read_history(); }
 
-  // Runs `change` on the current queue under the exclusive lock and writes the result when it
-  // returns true. With `create`, a missing queue (and its folders) is created on write; without,
+  // Runs `change` on the current (active) queue under the exclusive lock and writes the result
+  // when it returns true: the requests it finished are appended to the archive first, then the
+  // queue is written without them (archive.h); the queue returned still holds them. With `create`, a missing queue (and its folders) is created on write; without,
   // a missing queue is passed in empty and nothing is created. Exceptions from `change` (e.g.
   // Refused) leave the queue untouched. Returns the queue as written (or read).
   // `after_write`, when given, runs after the queue was written, still under the lock (the

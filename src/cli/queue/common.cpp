@@ -7,14 +7,17 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <set>
 #include <iostream>
 #include <vector>
 
 #include "rwkvq/core/error.h"
+#include "rwkvq/queue/archive.h"
 #include "rwkvq/queue/duration.h"
 #include "rwkvq/queue/learn.h"
 #include "rwkvq/queue/states.h"
 #include "rwkvq/report/report.h"
+#include "rwkvq/util/atomic_file.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq::cli {
@@ -31,10 +34,62 @@ std::string who(const QueueOptions& o) {
 // A queue file, or a shared queue in git (--queue git:URL#BRANCH, store.h).
 QueueStore store_of(const QueueOptions& o) { return QueueStore::open(o.queue, StoreOptions{!o.no_fetch}); }
 
-Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s) {
-  Queue q = store.read();
-  if (!o.no_learn && s.limits.learn) apply_learned(q, learn_from_queue(q).usable());
+Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s, bool history) {
+  Queue q = history ? store.read_history() : store.read();
+  if (o.no_learn || !s.limits.learn) return q;
+  // What the done runs taught: the learned summary beside the queue, kept by every change that
+  // marks a part done (learn.h), so that the archive of finished requests is not read here. A
+  // queue without one (written by hand, or before summaries) learns from all its history.
+  std::map<std::string, LearnedUtilisation> learned;
+  std::error_code ec;
+  if (std::filesystem::exists(learned_path(store.file()), ec)) {
+    try {
+      learned = read_learned(store.file()).usable();
+    } catch (const InputError& e) {
+      std::cerr << "rwkvq: warning: " << safe(e.what()) << " (learning from the queue's history instead)\n";
+      learned = learn_from_history(store, q, history).usable();
+    }
+  } else {
+    learned = learn_from_history(store, q, history).usable();
+  }
+  apply_learned(q, learned);
   return q;
+}
+
+Learned learn_from_history(const QueueStore& store, const Queue& q, bool with_archive_already) {
+  if (with_archive_already) return learn_from_queue(q);
+  // The archived requests, and only the active ones with a done part (no copy of the queue).
+  Queue all = store.is_git() ? store.read_history() : with_archive(Queue{}, read_archive(store.file()));
+  std::set<std::string_view> archived;
+  for (const auto& e : all.requests) archived.insert(e.id);
+  for (const auto& e : q.requests)
+    if (!archived.count(e.id) &&
+        std::any_of(e.parts.begin(), e.parts.end(), [](const Part& p) { return p.state == PartState::Done; }))
+      all.requests.push_back(e);
+  return learn_from_queue(all);
+}
+
+void write_learned(const QueueStore& store, const Queue& written) {
+  const auto file = learned_path(store.file());
+  remove_stale_temps(file);
+  // Under the queue's lock: the archive beside the queue file (for a git queue, its copy in the
+  // clone, just written) is read without taking the lock again.
+  write_file_atomic(file, serialize_learned(learn_from_queue(with_archive(written, read_archive(store.file())))));
+}
+
+void refused_or_archived(const QueueStore& store, const Refused& err, std::string_view id,
+                         const std::function<void(Queue&)>& change) {
+  if (std::string_view(err.what()).rfind("no request ", 0) != 0) throw err;
+  const Queue all = store.read_history();
+  const Entry* e = all.find(id);
+  if (!e) throw err;
+  // A finished request: no action applies to it any more, so the same change on its archived
+  // copy (in memory only) is refused, saying why, as it was before requests were archived.
+  Queue one;
+  one.next_id = all.next_id;
+  one.requests.push_back(*e);
+  change(one);
+  throw Refused(e->id + " is " + std::string(request_state(*e)) + " and archived: it cannot change");
 }
 
 std::string safe(std::string_view s) { return sanitize_for_terminal(s); }

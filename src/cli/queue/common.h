@@ -18,6 +18,8 @@
 
 #include "cli/cli.h"
 #include "rwkvq/queue/document.h"
+#include "rwkvq/queue/learn.h"
+#include "rwkvq/queue/states.h"
 #include "rwkvq/queue/priority.h"
 #include "rwkvq/queue/store.h"
 
@@ -58,7 +60,18 @@ std::string who(const QueueOptions& o);
 QueueStore store_of(const QueueOptions& o);
 // The queue as the commands see it: its unfinished parts' hours follow the utilisation learned
 // from its own done runs (learn.h), unless --no-learn or limits.learn: false.
-Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s);
+// `history`: with the archive of finished requests (list --all, show of a finished request).
+Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s, bool history = false);
+// What the done runs of the whole history teach: `q` (the active queue, or with
+// `with_archive_already` the queue and its archive as read_history gave it) and the archive.
+Learned learn_from_history(const QueueStore& store, const Queue& q, bool with_archive_already);
+// Rewrites the learned summary beside the queue from `written` and the archive (call it in a
+// transaction's after_write, under the lock).
+void write_learned(const QueueStore& store, const Queue& written);
+// For a Refused "no request ID" from a change: when the archive holds ID (a finished request),
+// the change is tried on its archived copy in memory to be refused saying why; else rethrows.
+[[noreturn]] void refused_or_archived(const QueueStore& store, const Refused& err, std::string_view id,
+                                      const std::function<void(Queue&)>& change);
 // Text from a request (titles, handles, folders) is shown safely on a terminal.
 std::string safe(std::string_view s);
 std::string fixed(double v, int digits = 1);

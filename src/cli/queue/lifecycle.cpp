@@ -9,7 +9,6 @@
 #include "rwkvq/queue/duration.h"
 #include "rwkvq/queue/learn.h"
 #include "rwkvq/queue/states.h"
-#include "rwkvq/util/atomic_file.h"
 
 namespace rwkvq::cli::qcli {
 namespace {
@@ -28,18 +27,19 @@ int run_action(Action action, const QueueOptions& o, const GlobalOptions& g) {
   auto store = store_of(o);
   // Every done updates the learned summary beside the queue, under the same lock.
   std::function<void(const Queue&)> after;
-  if (action == Action::Done)
-    after = [&store](const Queue& written) {
-      const auto file = learned_path(store.file());
-      remove_stale_temps(file);
-      write_file_atomic(file, serialize_learned(learn_from_queue(written)));
-    };
-  Queue q = store.transact(
-      [&](Queue& queue) {
-        part = apply_action(queue, ref, action, info);
-        return true;
-      },
-      /*create=*/false, after);
+  if (action == Action::Done) after = [&store](const Queue& written) { write_learned(store, written); };
+  auto change = [&](Queue& queue) { part = apply_action(queue, ref, action, info); };
+  Queue q;
+  try {
+    q = store.transact(
+        [&](Queue& queue) {
+          change(queue);
+          return true;
+        },
+        /*create=*/false, after);
+  } catch (const Refused& err) {
+    refused_or_archived(store, err, ref.id, change);
+  }
   const Entry& e = *q.find(ref.id);
   const Part& p = e.parts[static_cast<std::size_t>(part - 1)];
   if (o.format == "json") {
@@ -69,11 +69,19 @@ int run_bump(const QueueOptions& o, const GlobalOptions&) {
   ChangeInfo info{who(o), now(), o.reason, "", "", std::nullopt};
   int boost = 0;
   std::string id;
-  store_of(o).transact([&](Queue& queue) {
+  auto store = store_of(o);
+  auto change = [&](Queue& queue) {
     boost = bump(queue, o.ref, o.amount, info);
     id = queue.find(o.ref)->id;
-    return true;
-  });
+  };
+  try {
+    store.transact([&](Queue& queue) {
+      change(queue);
+      return true;
+    });
+  } catch (const Refused& err) {
+    refused_or_archived(store, err, o.ref, change);
+  }
   if (o.format == "json") print_json(ojson{{"id", id}, {"boost", boost}});
   else std::cout << id << ": boost " << boost << "\n";
   return 0;

@@ -78,12 +78,6 @@ std::string notebook_file_of(const Entry& e, const Part& p) {
                 " is not inside a checkout's notebook/ folder, so the workflow cannot be told where the notebook is");
 }
 
-void write_learned(const QueueStore& store, const Queue& written) {
-  const auto file = learned_path(store.file());
-  remove_stale_temps(file);
-  write_file_atomic(file, serialize_learned(learn_from_queue(written)));
-}
-
 // ------------------------------------------------------------------ dispatch
 
 int run_dispatch(const QueueOptions& o, const GlobalOptions& g) {
@@ -96,7 +90,12 @@ int run_dispatch(const QueueOptions& o, const GlobalOptions& g) {
   // Only a runnable part: the same rules as start, tried on a copy before anything is sent.
   Queue q = store.read();
   Queue trial = q;
-  const int n = apply_action(trial, ref, Action::Start, info);
+  int n = 0;
+  try {
+    n = apply_action(trial, ref, Action::Start, info);
+  } catch (const Refused& err) {
+    refused_or_archived(store, err, ref.id, [&](Queue& one) { apply_action(one, ref, Action::Start, info); });
+  }
   const Entry& e = *q.find(ref.id);
   const Part& part = e.parts[static_cast<std::size_t>(n - 1)];
   const std::vector<std::pair<std::string, std::string>> inputs = {

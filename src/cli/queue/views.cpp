@@ -27,7 +27,7 @@ namespace {
 int run_list(const QueueOptions& o, const GlobalOptions& g) {
   const Settings settings = resolve_settings(g);
   auto store = store_of(o);
-  const Queue q = read_learned_queue(store, o, settings);
+  const Queue q = read_learned_queue(store, o, settings, /*history=*/o.all);
   const Time t = now();
   const auto& w = settings.priority;
   const auto ranked = rank_queue(q, w, t, o.all);
@@ -89,7 +89,9 @@ int run_list(const QueueOptions& o, const GlobalOptions& g) {
 int run_show(const QueueOptions& o, const GlobalOptions& g) {
   const Settings settings = resolve_settings(g);
   const PartRef ref = parse_part_ref(o.ref);
-  const Queue q = read_learned_queue(store_of(o), o, settings);
+  auto store = store_of(o);
+  Queue q = read_learned_queue(store, o, settings);
+  if (!q.find(ref.id)) q = read_learned_queue(store, o, settings, /*history=*/true);  // a finished one
   const Entry* e = q.find(ref.id);
   if (!e) throw Refused("no request " + ref.id + " in the queue");
   const Time t = now();
@@ -319,7 +321,9 @@ int run_status(const QueueOptions& o, const GlobalOptions& g) {
     if (!parsed) throw UsageError("--now '" + o.now + "': not a time (2024-05-01T12:00Z, or now)");
     t = *parsed;
   }
-  const Queue q = read_learned_queue(store_of(o), o, settings);
+  // With the archive: the page lists recently finished parts, and a request whose last part
+  // finished has moved there (rank_queue and the plan keep to the active ones).
+  const Queue q = read_learned_queue(store_of(o), o, settings, /*history=*/true);
   const auto ranked = rank_queue(q, settings.priority, t);
   const Plan plan = plan_of(q, o, settings, t, t);
   const StatusView v = make_status_view(q, ranked, plan, t, o.recent);

@@ -1,0 +1,173 @@
+// The archive of finished requests: see include/rwkvq/queue/archive.h.
+#include "rwkvq/queue/archive.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <unordered_map>
+
+#include "rwkvq/core/error.h"
+#include "rwkvq/util/atomic_file.h"
+
+namespace rwkvq::queue {
+
+namespace fs = std::filesystem;
+
+fs::path archive_path(const fs::path& queue_file) {
+  auto p = queue_file;
+  if (p.extension() == ".json") p.replace_extension();
+  p += ".archive.jsonl";
+  return p;
+}
+
+Archive parse_archive(std::string_view text, const std::string& path, std::size_t from) {
+  Archive a;
+  if (from > text.size() || (from > 0 && text[from - 1] != '\n')) from = 0;
+  int line = 1;
+  for (std::size_t i = 0; i < from; ++i) line += text[i] == '\n';
+  std::unordered_map<std::string, std::size_t> index;
+  std::size_t pos = from;
+  a.complete = from;
+  while (pos < text.size()) {
+    const std::size_t nl = text.find('\n', pos);
+    const bool complete = nl != std::string_view::npos;
+    const std::string_view body = text.substr(pos, (complete ? nl : text.size()) - pos);
+    const bool blank = body.find_first_not_of(" \t\r") == std::string_view::npos;
+    if (!blank) {
+      try {
+        Entry e = parse_request(body, path, line);
+        if (auto it = index.find(e.id); it != index.end()) {
+          a.requests[it->second] = std::move(e);
+        } else {
+          index.emplace(e.id, a.requests.size());
+          a.requests.push_back(std::move(e));
+        }
+      } catch (const InputError& err) {
+        if (complete) throw;
+        a.warnings.push_back(path + ":" + std::to_string(line) +
+                             ": incomplete last line (a change was interrupted while archiving): skipped; its "
+                             "request is still in the queue, and the next change cuts the line");
+      }
+    }
+    if (!complete) break;
+    pos = nl + 1;
+    a.complete = pos;
+    ++line;
+  }
+  return a;
+}
+
+Archive read_archive(const fs::path& queue_file) {
+  const auto file = archive_path(queue_file);
+  const auto text = read_file_if_exists(file);
+  if (!text) return Archive{};
+  Archive a = parse_archive(*text, file.string());
+  for (const auto& w : a.warnings) spdlog::warn("{}", w);
+  return a;
+}
+
+std::size_t resolve_archive_tail(Queue& q, std::string_view text, const std::string& path) {
+  const auto recorded = static_cast<std::size_t>(q.archive_bytes);
+  if (text.size() < recorded) {
+    spdlog::warn("{}: {} bytes, but the queue was written with {}: finished requests may be missing from it",
+                 path, text.size(), recorded);
+    return 0;
+  }
+  if (text.size() == recorded) return 0;
+  const Archive tail = parse_archive(text, path, recorded);
+  for (const auto& w : tail.warnings) spdlog::warn("{}", w);
+  if (tail.requests.empty()) return 0;
+  std::set<std::string> ids;
+  for (const auto& e : tail.requests) ids.insert(e.id);
+  const auto before = q.requests.size();
+  std::erase_if(q.requests, [&](const Entry& e) { return ids.count(e.id) > 0; });
+  return before - q.requests.size();
+}
+
+namespace {
+[[noreturn]] void fail(const fs::path& file, const std::string& what, int err) {
+  throw InputError(file.string() + ": " + what + ": " + std::strerror(err));
+}
+}  // namespace
+
+long long append_to_archive(const fs::path& archive, const std::vector<const Entry*>& entries) {
+  std::error_code ec;
+  const bool existed = fs::exists(archive, ec);
+  const int fd = ::open(archive.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) fail(archive, "cannot open the archive", errno);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail(archive, "cannot read the archive", errno);
+  if (!S_ISREG(st.st_mode)) throw InputError(archive.string() + ": not a regular file");
+  off_t size = st.st_size;
+  // An incomplete last line (an append that was interrupted): cut it.
+  if (size > 0) {
+    off_t cut = size;
+    char buf[4096];
+    bool found = false;
+    while (cut > 0 && !found) {
+      const off_t start = cut >= static_cast<off_t>(sizeof buf) ? cut - static_cast<off_t>(sizeof buf) : 0;
+      const auto len = static_cast<std::size_t>(cut - start);
+      if (::pread(fd, buf, len, start) != static_cast<ssize_t>(len)) fail(archive, "cannot read the archive", errno);
+      for (std::size_t k = len; k > 0; --k)
+        if (buf[k - 1] == '\n') {
+          cut = start + static_cast<off_t>(k);
+          found = true;
+          break;
+        }
+      if (!found) cut = start;
+    }
+    if (cut != size) {
+      spdlog::warn("{}: cutting an incomplete last line of {} bytes (an interrupted change; its request is "
+                   "still in the queue)",
+                   archive.string(), static_cast<long long>(size - cut));
+      if (::ftruncate(fd, cut) != 0) fail(archive, "cannot repair the archive", errno);
+      size = cut;
+    }
+  }
+  std::string text;
+  for (const Entry* e : entries) {
+    text += request_line(*e);
+    text += '\n';
+  }
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::pwrite(fd, text.data() + done, text.size() - done, size + static_cast<off_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail(archive, "cannot append to the archive", errno);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if ((!text.empty() || size != st.st_size) && ::fsync(fd) != 0) fail(archive, "cannot sync the archive", errno);
+  if (!existed) {
+    const auto dir = archive.parent_path().empty() ? fs::path(".") : archive.parent_path();
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      (void)::fsync(dfd);
+      ::close(dfd);
+    }
+  }
+  return static_cast<long long>(size) + static_cast<long long>(text.size());
+}
+
+Queue with_archive(Queue active, Archive archived) {
+  std::set<std::string_view> ids;
+  for (const auto& e : active.requests) ids.insert(e.id);
+  std::vector<Entry> extra;
+  for (auto& e : archived.requests)
+    if (!ids.count(e.id)) extra.push_back(std::move(e));
+  active.requests.insert(active.requests.end(), std::make_move_iterator(extra.begin()),
+                         std::make_move_iterator(extra.end()));
+  return active;
+}
+
+}  // namespace rwkvq::queue
