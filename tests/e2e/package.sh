@@ -73,16 +73,19 @@ if command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null; then
     no "no .deb written"
   else
     depends="$(dpkg-deb -f "$deb" Depends)"
-    for lib in libyaml-cpp libc6 libstdc++6; do
-      grep -q "$lib" <<<"$depends" || no "Depends lacks $lib: $depends"
+    grep -q libc6 <<<"$depends" || no "Depends lacks libc6: $depends"
+    # Depends names a C++ library exactly when the binary links it as a shared library: the
+    # release build links libstdc++ and yaml-cpp statically (RWKVQ_STATIC_RUNTIME), and spdlog is
+    # compiled in where Debian's header-only target exists.
+    needed="$(readelf -d "$BIN" | grep NEEDED || true)"
+    for pair in libyaml-cpp:libyaml-cpp libstdc++:libstdc++6 libspdlog:libspdlog; do
+      so="${pair%%:*}" pkg="${pair#*:}"
+      if grep -qF "[$so" <<<"$needed"; then
+        grep -qF "$pkg" <<<"$depends" || no "Depends lacks $pkg, which rwkvq links: $depends"
+      else
+        if grep -qF "$pkg" <<<"$depends"; then no "Depends names $pkg, which rwkvq does not link: $depends"; fi
+      fi
     done
-    # spdlog is compiled in where Debian's header-only target exists (no libspdlog.so at start-up):
-    # Depends names it exactly when the binary links it.
-    if readelf -d "$BIN" | grep -q "NEEDED.*libspdlog"; then
-      grep -q libspdlog <<<"$depends" || no "Depends lacks libspdlog, which rwkvq links: $depends"
-    else
-      if grep -q libspdlog <<<"$depends"; then no "Depends names libspdlog, which rwkvq does not link: $depends"; fi
-    fi
     grep -q "libgit2" <<<"$(dpkg-deb -f "$deb" Recommends)" || no "Recommends lacks libgit2"
     dpkg-deb -x "$deb" "$tmp/root"
     got="$("$tmp/root/usr/bin/rwkvq" --version 2>&1)"
