@@ -290,7 +290,9 @@ std::optional<std::string> read_request_file(const FolderScan& scan, std::string
     return refuse("is larger than " + std::to_string(max_bytes) + " bytes");
 
   std::string data;
-  data.resize(static_cast<std::size_t>(st.st_size));
+  // One byte more than the file's size, so that the read that finds its end needs no larger
+  // buffer (growing it copied every file once: 6 % of validating the corpus).
+  data.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t got = 0;
   for (;;) {
     if (got == data.size()) {
