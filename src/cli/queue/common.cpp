@@ -18,6 +18,7 @@
 #include "rwkvq/queue/states.h"
 #include "rwkvq/report/report.h"
 #include "rwkvq/util/atomic_file.h"
+#include "rwkvq/util/heap.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq::cli {
@@ -32,7 +33,19 @@ std::string who(const QueueOptions& o) {
 }
 
 // A queue file, or a shared queue in git (--queue git:URL#BRANCH, store.h).
-QueueStore store_of(const QueueOptions& o) { return QueueStore::open(o.queue, StoreOptions{!o.no_fetch}); }
+QueueStore store_of(const QueueOptions& o) {
+  QueueStore store = QueueStore::open(o.queue, StoreOptions{!o.no_fetch});
+  // The queue and, for the commands that read history, its archive become ~10 times their size
+  // in memory: room for that at once (util/heap.h).
+  std::error_code ec;
+  std::uintmax_t bytes = 0;
+  for (const auto& f : {store.file(), queue::archive_path(store.file())}) {
+    const std::uintmax_t n = std::filesystem::file_size(f, ec);
+    if (!ec) bytes += n;
+  }
+  reserve_heap_for(static_cast<std::size_t>(bytes) * 10);
+  return store;
+}
 
 Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s, bool history) {
   Queue q = history ? store.read_history() : store.read();
