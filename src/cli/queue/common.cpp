@@ -86,8 +86,8 @@ void write_learned(const QueueStore& store, const Queue& written) {
   const auto file = learned_path(store.file());
   remove_stale_temps(file);
   // Under the queue's lock: the archive beside the queue file (for a git queue, its copy in the
-  // clone, just written) is read without taking the lock again.
-  write_file_atomic(file, serialize_learned(learn_from_queue(with_archive(written, read_archive(store.file())))));
+  // clone, just written) is read without taking the lock again, only its new tail when it can.
+  write_file_atomic(file, serialize_learned(learn_after_change(store.file(), written)));
 }
 
 void refused_or_archived(const QueueStore& store, const Refused& err, std::string_view id,
