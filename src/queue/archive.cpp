@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -75,6 +76,41 @@ Archive read_archive(const fs::path& queue_file) {
   Archive a = parse_archive(*text, file.string());
   for (const auto& w : a.warnings) spdlog::warn("{}", w);
   return a;
+}
+
+std::optional<Entry> find_in_archive(std::string_view text, std::string_view id, const std::string& path) {
+  std::string needle = "\"";
+  needle += id;
+  needle += '"';
+  std::optional<Entry> found;
+  int line = 1;
+  std::size_t counted = 0;  // newlines counted up to here
+  std::size_t pos = 0;
+  while ((pos = text.find(needle, pos)) != std::string_view::npos) {
+    const std::size_t begin = pos == 0 ? 0 : text.rfind('\n', pos - 1) + 1;  // npos + 1 == 0
+    const std::size_t nl = text.find('\n', pos);
+    const bool complete = nl != std::string_view::npos;
+    const std::size_t end = complete ? nl : text.size();
+    line += static_cast<int>(std::count(text.begin() + static_cast<std::ptrdiff_t>(counted),
+                                        text.begin() + static_cast<std::ptrdiff_t>(begin), '\n'));
+    counted = begin;
+    try {
+      Entry e = parse_request(text.substr(begin, end - begin), path, line);
+      if (e.id == id) found = std::move(e);
+    } catch (const InputError&) {
+      if (complete) throw;  // an incomplete last line: skipped, as parse_archive does
+    }
+    if (!complete) break;
+    pos = end + 1;
+  }
+  return found;
+}
+
+std::optional<Entry> find_archived(const fs::path& queue_file, std::string_view id) {
+  const auto file = archive_path(queue_file);
+  const auto text = read_file_if_exists(file);
+  if (!text) return std::nullopt;
+  return find_in_archive(*text, id, file.string());
 }
 
 std::optional<ArchiveTail> read_archive_tail(const fs::path& queue_file, long long from) {

@@ -48,7 +48,10 @@ QueueStore store_of(const QueueOptions& o) {
 }
 
 Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s, bool history) {
-  Queue q = history ? store.read_history() : store.read();
+  return learned(store, o, s, history ? store.read_history() : store.read(), history);
+}
+
+Queue learned(const QueueStore& store, const QueueOptions& o, const Settings& s, Queue q, bool history) {
   if (o.no_learn || !s.limits.learn) return q;
   // What the done runs taught: the learned summary beside the queue, kept by every change that
   // marks a part done (learn.h), so that the archive of finished requests is not read here. A
