@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -17,6 +18,12 @@
 namespace rwkvq::queue {
 
 namespace fs = std::filesystem;
+
+namespace {
+[[noreturn]] void fail(const fs::path& file, const std::string& what, int err) {
+  throw InputError(file.string() + ": " + what + ": " + std::strerror(err));
+}
+}  // namespace
 
 fs::path archive_path(const fs::path& queue_file) {
   auto p = queue_file;
@@ -71,6 +78,73 @@ Archive read_archive(const fs::path& queue_file) {
   return a;
 }
 
+std::optional<Entry> find_in_archive(std::string_view text, std::string_view id, const std::string& path) {
+  std::string needle = "\"";
+  needle += id;
+  needle += '"';
+  std::optional<Entry> found;
+  int line = 1;
+  std::size_t counted = 0;  // newlines counted up to here
+  std::size_t pos = 0;
+  while ((pos = text.find(needle, pos)) != std::string_view::npos) {
+    const std::size_t begin = pos == 0 ? 0 : text.rfind('\n', pos - 1) + 1;  // npos + 1 == 0
+    const std::size_t nl = text.find('\n', pos);
+    const bool complete = nl != std::string_view::npos;
+    const std::size_t end = complete ? nl : text.size();
+    line += static_cast<int>(std::count(text.begin() + static_cast<std::ptrdiff_t>(counted),
+                                        text.begin() + static_cast<std::ptrdiff_t>(begin), '\n'));
+    counted = begin;
+    try {
+      Entry e = parse_request(text.substr(begin, end - begin), path, line);
+      if (e.id == id) found = std::move(e);
+    } catch (const InputError&) {
+      if (complete) throw;  // an incomplete last line: skipped, as parse_archive does
+    }
+    if (!complete) break;
+    pos = end + 1;
+  }
+  return found;
+}
+
+std::optional<Entry> find_archived(const fs::path& queue_file, std::string_view id) {
+  const auto file = archive_path(queue_file);
+  const auto text = read_file_if_exists(file);
+  if (!text) return std::nullopt;
+  return find_in_archive(*text, id, file.string());
+}
+
+std::optional<ArchiveTail> read_archive_tail(const fs::path& queue_file, long long from) {
+  const auto file = archive_path(queue_file);
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT && from == 0) return ArchiveTail{};
+    if (errno == ENOENT) return std::nullopt;
+    fail(file, "cannot open the archive", errno);
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail(file, "cannot read the archive", errno);
+  if (!S_ISREG(st.st_mode)) throw InputError(file.string() + ": not a regular file");
+  if (from < 0 || st.st_size < from) return std::nullopt;
+  const long long start = from > static_cast<long long>(kTailContext) ? from - static_cast<long long>(kTailContext) : 0;
+  ArchiveTail t;
+  t.offset = static_cast<std::size_t>(from - start);
+  t.text.resize(static_cast<std::size_t>(st.st_size - start));
+  std::size_t done = 0;
+  while (done < t.text.size()) {
+    const ssize_t n = ::pread(fd, t.text.data() + done, t.text.size() - done, start + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(file, "cannot read the archive", errno);
+    if (n == 0) break;  // shrank while read: what was read
+    done += static_cast<std::size_t>(n);
+  }
+  t.text.resize(done);
+  return t;
+}
+
 std::size_t resolve_archive_tail(Queue& q, std::string_view text, const std::string& path) {
   const auto recorded = static_cast<std::size_t>(q.archive_bytes);
   if (text.size() < recorded) {
@@ -88,12 +162,6 @@ std::size_t resolve_archive_tail(Queue& q, std::string_view text, const std::str
   std::erase_if(q.requests, [&](const Entry& e) { return ids.count(e.id) > 0; });
   return before - q.requests.size();
 }
-
-namespace {
-[[noreturn]] void fail(const fs::path& file, const std::string& what, int err) {
-  throw InputError(file.string() + ": " + what + ": " + std::strerror(err));
-}
-}  // namespace
 
 long long append_to_archive(const fs::path& archive, const std::vector<const Entry*>& entries) {
   std::error_code ec;

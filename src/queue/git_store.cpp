@@ -85,7 +85,7 @@ class GitBackend final : public QueueBackend {
       Archive a = parse_archive(archive_text, archive.string());
       const auto learned = learned_path(file_);
       remove_stale_temps(learned);
-      write_file_atomic(learned, serialize_learned(learn_from_queue(with_archive(q, std::move(a)))));
+      write_file_atomic(learned, serialize_learned(learn_from_active_and_archive(q, a.requests, archive_text, a.complete)));
     } catch (const InputError& e) {
       spdlog::warn("{} (the local copy of the queue is not updated)", e.what());
     }

@@ -3,9 +3,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_set>
+
+#include <spdlog/spdlog.h>
 
 #include "rwkvq/core/error.h"
+#include "rwkvq/queue/archive.h"
 #include "rwkvq/util/atomic_file.h"
 
 namespace rwkvq::queue {
@@ -16,6 +22,33 @@ double median(std::vector<double> v) {
   const std::size_t n = v.size();
   if (n == 0) return 0;
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+bool by_finish(const LearnedRun& a, const LearnedRun& b) { return a.finished < b.finished; }
+
+std::string target_of(const Entry& e, const Part& p) { return p.ran_on.empty() ? e.target : p.ran_on; }
+
+// Adds the runs of `requests` to `la` and keeps its latest runs per target (a stable sort of the
+// kept ones followed by the new ones orders them as a sort of all of them would).
+void add_archived(LearnedArchive& la, const std::vector<Entry>& requests) {
+  std::set<std::string> touched;
+  for (const auto& e : requests) {
+    la.ids.push_back(e.id);
+    for (const auto& p : e.parts)
+      if (auto r = learned_run(e, p)) {
+        const std::string t = target_of(e, p);
+        la.targets[t].achieved.push_back(r->achieved);
+        la.targets[t].runs.push_back(*r);
+        touched.insert(t);
+      }
+  }
+  for (const auto& name : touched) {
+    auto& t = la.targets[name];
+    std::stable_sort(t.runs.begin(), t.runs.end(), by_finish);
+    if (t.runs.size() > kLearnedRecentRuns)
+      t.runs.erase(t.runs.begin(), t.runs.end() - static_cast<std::ptrdiff_t>(kLearnedRecentRuns));
+    t.count = static_cast<int>(t.achieved.size());
+  }
 }
 }  // namespace
 
@@ -67,6 +100,86 @@ Learned learn_from_queue(const Queue& q) {
   return l;
 }
 
+LearnedArchive learn_archive(const std::vector<Entry>& archived, long long bytes, std::string fingerprint) {
+  LearnedArchive la;
+  la.bytes = bytes;
+  la.fingerprint = std::move(fingerprint);
+  add_archived(la, archived);
+  return la;
+}
+
+std::optional<LearnedArchive> extend_learned_archive(const LearnedArchive& covered, const std::vector<Entry>& tail,
+                                                     long long tail_bytes, std::string fingerprint) {
+  std::unordered_set<std::string_view> ids(covered.ids.begin(), covered.ids.end());
+  for (const auto& e : tail)
+    if (ids.count(e.id)) return std::nullopt;
+  LearnedArchive la = covered;
+  la.bytes += tail_bytes;
+  la.fingerprint = std::move(fingerprint);
+  add_archived(la, tail);
+  return la;
+}
+
+std::optional<Learned> learn_with_archive(const Queue& active, const LearnedArchive& archived) {
+  std::unordered_set<std::string_view> ids(archived.ids.begin(), archived.ids.end());
+  Learned l;
+  // As learn_from_queue(with_archive(active, archive)): the active queue's runs first, then the
+  // archived ones, stably sorted by finish time; the archived ones kept are the latest, which
+  // are all that can be among the latest of the two together.
+  for (const auto& e : active.requests) {
+    // A finished request the change just archived (the queue it wrote still holds it in
+    // memory): learned from its archived copy.
+    if (ids.count(e.id) && !is_active(e)) continue;
+    if (ids.count(e.id)) return std::nullopt;
+    for (const auto& p : e.parts)
+      if (auto r = learned_run(e, p)) l.targets[target_of(e, p)].runs.push_back(*r);
+  }
+  for (const auto& [name, at] : archived.targets) l.targets[name];
+  for (auto& [name, t] : l.targets) {
+    std::vector<double> achieved;
+    for (const auto& r : t.runs) achieved.push_back(r.achieved);
+    if (auto it = archived.targets.find(name); it != archived.targets.end()) {
+      t.runs.insert(t.runs.end(), it->second.runs.begin(), it->second.runs.end());
+      achieved.insert(achieved.end(), it->second.achieved.begin(), it->second.achieved.end());
+    }
+    std::stable_sort(t.runs.begin(), t.runs.end(), by_finish);
+    if (t.runs.size() > kLearnedRecentRuns)
+      t.runs.erase(t.runs.begin(), t.runs.end() - static_cast<std::ptrdiff_t>(kLearnedRecentRuns));
+    t.count = static_cast<int>(achieved.size());
+    t.utilisation = std::min(1.0, median(std::move(achieved)));
+  }
+  l.archive = archived;
+  return l;
+}
+
+Learned learn_from_active_and_archive(const Queue& active, const std::vector<Entry>& archived, std::string_view archive_text,
+                           std::size_t complete) {
+  LearnedArchive la = learn_archive(archived, static_cast<long long>(complete),
+                                    archive_fingerprint(archive_text.substr(0, complete), static_cast<long long>(complete)));
+  if (auto l = learn_with_archive(active, la)) return *l;
+  // The active queue holds an archived request (a change interrupted before it dropped it):
+  // its copy in the archive wins, as with_archive has it; no archive part is kept.
+  Queue all = active;
+  std::unordered_set<std::string_view> held;
+  for (const auto& e : active.requests) held.insert(e.id);
+  for (const auto& e : archived)
+    if (!held.count(e.id)) all.requests.push_back(e);
+  return learn_from_queue(all);
+}
+
+std::string archive_fingerprint(std::string_view end_of_text, long long size) {
+  const std::string_view last =
+      end_of_text.size() > kFingerprintBytes ? end_of_text.substr(end_of_text.size() - kFingerprintBytes) : end_of_text;
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : last) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%lld:%016llx", size, static_cast<unsigned long long>(h));
+  return buf;
+}
+
 std::filesystem::path learned_path(const std::filesystem::path& queue_file) {
   auto p = queue_file;
   p.replace_extension();
@@ -76,8 +189,7 @@ std::filesystem::path learned_path(const std::filesystem::path& queue_file) {
 
 std::string serialize_learned(const Learned& l) {
   using ojson = nlohmann::ordered_json;
-  ojson targets = ojson::object();
-  for (const auto& [name, t] : l.targets) {
+  auto recent = [](const LearnedTarget& t) {
     ojson runs = ojson::array();
     const std::size_t first = t.runs.size() > kLearnedRecentRuns ? t.runs.size() - kLearnedRecentRuns : 0;
     for (std::size_t i = first; i < t.runs.size(); ++i) {
@@ -87,12 +199,87 @@ std::string serialize_learned(const Learned& l) {
                            {"assumed", r.assumed}, {"achieved", r.achieved},
                            {"flops", r.flops ? ojson(*r.flops) : ojson(nullptr)}});
     }
+    return runs;
+  };
+  ojson targets = ojson::object();
+  for (const auto& [name, t] : l.targets)
     targets[name] = ojson{{"utilisation", t.utilisation}, {"runs", t.count}, {"used", t.count >= kMinLearnRuns},
-                          {"recent", std::move(runs)}};
-  }
+                          {"recent", recent(t)}};
   ojson j{{"version", kLearnedVersion}, {"min_runs", kMinLearnRuns}, {"targets", std::move(targets)}};
-  return j.dump(2) + "\n";
+  std::string text = j.dump(2);
+  if (l.archive) {
+    // What the archive taught, for the next change (not for readers): compact, one line.
+    std::string ids;
+    for (const auto& id : l.archive->ids) {
+      if (!ids.empty()) ids += ' ';
+      ids += id;
+    }
+    ojson at = ojson::object();
+    for (const auto& [name, t] : l.archive->targets) at[name] = ojson{{"achieved", t.achieved}, {"recent", recent(t)}};
+    ojson a{{"bytes", l.archive->bytes}, {"fingerprint", l.archive->fingerprint}, {"ids", std::move(ids)},
+            {"targets", std::move(at)}};
+    text.pop_back();  // the closing brace
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    text += ",\n  \"archive\": " + a.dump() + "\n}";
+  }
+  return text + "\n";
 }
+
+namespace {
+template <class Bad>
+LearnedArchive parse_learned_archive(const nlohmann::json& a, const Bad& bad) {
+  auto number = [&](const nlohmann::json& o, const char* key) {
+    if (!o.is_object() || !o.contains(key) || !o.at(key).is_number()) throw bad(std::string("archive: \"") + key + "\" must be a number");
+    return o.at(key).get<double>();
+  };
+  if (!a.is_object() || !a.contains("bytes") || !a.at("bytes").is_number_integer() || a.at("bytes").get<long long>() < 0 ||
+      !a.contains("fingerprint") || !a.at("fingerprint").is_string() || !a.contains("ids") || !a.at("ids").is_string() ||
+      !a.contains("targets") || !a.at("targets").is_object())
+    throw bad("\"archive\" needs \"bytes\", \"fingerprint\", \"ids\" and \"targets\"");
+  LearnedArchive la;
+  la.bytes = a.at("bytes").get<long long>();
+  la.fingerprint = a.at("fingerprint").get<std::string>();
+  const auto& ids = a.at("ids").get_ref<const std::string&>();
+  for (std::size_t pos = 0; pos < ids.size();) {
+    std::size_t sp = ids.find(' ', pos);
+    if (sp == std::string::npos) sp = ids.size();
+    if (sp > pos) la.ids.push_back(ids.substr(pos, sp - pos));
+    pos = sp + 1;
+  }
+  for (const auto& el : a.at("targets").items()) {
+    const auto& t = el.value();
+    if (!t.is_object() || !t.contains("achieved") || !t.at("achieved").is_array() || !t.contains("recent") ||
+        !t.at("recent").is_array())
+      throw bad("archive: target \"" + el.key() + "\" needs \"achieved\" and \"recent\" lists");
+    LearnedTarget lt;
+    for (const auto& v : t.at("achieved")) {
+      if (!v.is_number()) throw bad("archive: target \"" + el.key() + "\": \"achieved\" must list numbers");
+      lt.achieved.push_back(v.get<double>());
+    }
+    for (const auto& r : t.at("recent")) {
+      LearnedRun run;
+      if (!r.is_object() || !r.contains("id") || !r.at("id").is_string() || !r.contains("part") ||
+          !r.at("part").is_number_integer() || !r.contains("finished") || !r.at("finished").is_string() ||
+          !r.contains("flops"))
+        throw bad("archive: target \"" + el.key() + "\": a recent run needs id, part, finished and flops");
+      run.id = r.at("id").get<std::string>();
+      run.part = r.at("part").get<int>();
+      const auto finished = parse_time(r.at("finished").get<std::string>());
+      if (!finished) throw bad("archive: target \"" + el.key() + "\": a recent run's \"finished\" is not a time");
+      run.finished = *finished;
+      run.estimate_hours = number(r, "estimate_hours");
+      run.real_hours = number(r, "real_hours");
+      run.assumed = number(r, "assumed");
+      run.achieved = number(r, "achieved");
+      if (!r.at("flops").is_null()) run.flops = number(r, "flops");
+      lt.runs.push_back(std::move(run));
+    }
+    lt.count = static_cast<int>(lt.achieved.size());
+    la.targets[el.key()] = std::move(lt);
+  }
+  return la;
+}
+}  // namespace
 
 Learned parse_learned(std::string_view text, const std::string& path) {
   Learned l;
@@ -122,6 +309,7 @@ Learned parse_learned(std::string_view text, const std::string& path) {
     lt.count = static_cast<int>(n);
     l.targets[name] = lt;
   }
+  if (j.contains("archive")) l.archive = parse_learned_archive(j["archive"], bad);
   return l;
 }
 
@@ -130,6 +318,42 @@ Learned read_learned(const std::filesystem::path& queue_file) {
   const auto text = read_file_if_exists(file);
   if (!text) return {};
   return parse_learned(*text, file.string());
+}
+
+Learned learn_after_change(const std::filesystem::path& queue_file, const Queue& written, bool* incremental) {
+  if (incremental) *incremental = false;
+  const auto file = learned_path(queue_file);
+  std::optional<Learned> learned;
+  try {
+    if (const auto text = read_file_if_exists(file)) {
+      const Learned before = parse_learned(*text, file.string());
+      if (before.archive) {
+        const auto tail = read_archive_tail(queue_file, before.archive->bytes);
+        const std::string_view seen = tail ? std::string_view(tail->text) : std::string_view();
+        if (tail && archive_fingerprint(seen.substr(0, tail->offset), before.archive->bytes) ==
+                        before.archive->fingerprint) {
+          const Archive a = parse_archive(seen.substr(tail->offset), archive_path(queue_file).string());
+          if (a.warnings.empty()) {
+            const auto size = before.archive->bytes + static_cast<long long>(a.complete);
+            if (auto la = extend_learned_archive(*before.archive, a.requests, static_cast<long long>(a.complete),
+                                                 archive_fingerprint(seen.substr(0, tail->offset + a.complete), size)))
+              learned = learn_with_archive(written, *la);
+          }
+        }
+      }
+    }
+  } catch (const InputError&) {
+    learned.reset();  // a summary or a tail that cannot be used: learn from the whole archive
+  }
+  if (learned) {
+    if (incremental) *incremental = true;
+    return *learned;
+  }
+  const auto archive = archive_path(queue_file);
+  const std::string text = read_file_if_exists(archive).value_or("");
+  const Archive a = parse_archive(text, archive.string());
+  for (const auto& w : a.warnings) spdlog::warn("{}", w);
+  return learn_from_active_and_archive(written, a.requests, text, a.complete);
 }
 
 void apply_learned(Queue& q, const std::map<std::string, LearnedUtilisation>& learned) {

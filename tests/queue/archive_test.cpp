@@ -303,3 +303,47 @@ TEST_CASE("archive: learned hours come from archived runs too", "[queue][archive
   CHECK(l->runs == 3);
   CHECK(l->utilisation == Approx(0.15));  // 0.3 × 2 h estimated / 4 h real
 }
+
+TEST_CASE("archive: one request is found without parsing the others, by its exact id",
+          "[queue][archive]") {
+  Entry r1 = qtest::make(1, {1.0});
+  Entry r12 = qtest::make(12, {2.0});
+  Entry r123 = qtest::make(123, {3.0});
+  r123.title = "follows \"r1\" and r12";  // quotes another id: a candidate line, not a match
+  Entry r12_again = r12;
+  r12_again.title = "Request 12, archived again";
+  const std::string text = request_line(r12) + "\n" + request_line(r123) + "\n" + request_line(r1) + "\n" +
+                           request_line(r12_again) + "\n";
+  const Archive all = parse_archive(text, "a.jsonl");
+  for (const char* id : {"r1", "r12", "r123"}) {
+    const auto found = find_in_archive(text, id, "a.jsonl");
+    REQUIRE(found);
+    const auto it = std::find_if(all.requests.begin(), all.requests.end(), [&](const Entry& e) { return e.id == id; });
+    REQUIRE(it != all.requests.end());
+    CHECK(request_line(*found) == request_line(*it));  // the same as reading it all
+  }
+  CHECK(find_in_archive(text, "r12", "a.jsonl")->title == "Request 12, archived again");  // the later line wins
+  CHECK(find_in_archive(text, "r1", "a.jsonl")->title == "Request 1");
+  CHECK_FALSE(find_in_archive(text, "r2", "a.jsonl"));
+  CHECK_FALSE(find_in_archive(text, "r", "a.jsonl"));
+  CHECK_FALSE(find_in_archive("", "r1", "a.jsonl"));
+  // An interrupted append (incomplete last line) is skipped; a damaged line naming the id is an error.
+  const std::string line = request_line(qtest::make(5, {1.0}));
+  CHECK_FALSE(find_in_archive(text + line.substr(0, line.size() / 2), "r5", "a.jsonl"));
+  CHECK(find_in_archive(text + line, "r5", "a.jsonl"));  // whole but for its newline
+  CHECK_THROWS_WITH(find_in_archive(text + line.substr(0, line.size() / 2) + "\n" + request_line(r1) + "\n", "r5",
+                                    "a.jsonl"),
+                    Catch::StartsWith("a.jsonl:5:"));
+}
+
+TEST_CASE("archive: find_archived reads the archive beside the queue", "[queue][archive]") {
+  Dir d;
+  const auto file = d.path / "queue.json";
+  QueueStore store = three(file);
+  CHECK_FALSE(find_archived(file, "r1"));  // no archive yet
+  finish(store, "r1", Action::Reject);
+  const auto found = find_archived(file, "r1");
+  REQUIRE(found);
+  CHECK(found->id == "r1");
+  CHECK_FALSE(find_archived(file, "r2"));  // still active
+}

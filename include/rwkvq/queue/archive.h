@@ -16,6 +16,7 @@
 // Only what needs history reads the archive: `queue list --all`, `show` of a finished request,
 // `log`, and learning hours when there is no learned summary to read (learn.h).
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,25 @@ Archive parse_archive(std::string_view text, const std::string& path, std::size_
 // the archive is only appended to, so a reader sees whole lines and at worst an incomplete last
 // one. Throws InputError.
 Archive read_archive(const std::filesystem::path& queue_file);
+
+// The archive beside `queue_file` from byte `from` to its end, read without what precedes it
+// but its last kTailContext bytes (`text` starts there; `from` is at text[offset]). nullopt when
+// the archive is shorter than `from` (or missing while `from` > 0). Throws InputError.
+struct ArchiveTail {
+  std::string text;
+  std::size_t offset = 0;
+};
+inline constexpr std::size_t kTailContext = 4096;
+std::optional<ArchiveTail> read_archive_tail(const std::filesystem::path& queue_file, long long from);
+
+// The archived request `id` in archive text, without parsing the other lines: the lines that
+// hold the id in quotes ("r12", as every request line does, first) are parsed and their ids
+// compared exactly, so "r1" does not pick r12's line and a title quoting it is passed over;
+// the last such line wins (as in parse_archive). An incomplete last line is skipped; a candidate
+// line that is not a request throws InputError "PATH:LINE:COL: message".
+std::optional<Entry> find_in_archive(std::string_view text, std::string_view id, const std::string& path);
+// The same in the archive beside `queue_file` (nullopt when there is none).
+std::optional<Entry> find_archived(const std::filesystem::path& queue_file, std::string_view id);
 
 // The requests of `q` that the archive's tail (from q.archive_bytes to the end of `text`) holds
 // are removed from q.requests (the archive's copy wins; see above). Returns how many. When the

@@ -18,6 +18,7 @@
 #include "rwkvq/queue/states.h"
 #include "rwkvq/report/report.h"
 #include "rwkvq/util/atomic_file.h"
+#include "rwkvq/util/heap.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq::cli {
@@ -32,10 +33,25 @@ std::string who(const QueueOptions& o) {
 }
 
 // A queue file, or a shared queue in git (--queue git:URL#BRANCH, store.h).
-QueueStore store_of(const QueueOptions& o) { return QueueStore::open(o.queue, StoreOptions{!o.no_fetch}); }
+QueueStore store_of(const QueueOptions& o) {
+  QueueStore store = QueueStore::open(o.queue, StoreOptions{!o.no_fetch});
+  // The queue and, for the commands that read history, its archive become ~10 times their size
+  // in memory: room for that at once (util/heap.h).
+  std::error_code ec;
+  std::uintmax_t bytes = 0;
+  for (const auto& f : {store.file(), queue::archive_path(store.file())}) {
+    const std::uintmax_t n = std::filesystem::file_size(f, ec);
+    if (!ec) bytes += n;
+  }
+  reserve_heap_for(static_cast<std::size_t>(bytes) * 10);
+  return store;
+}
 
 Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s, bool history) {
-  Queue q = history ? store.read_history() : store.read();
+  return learned(store, o, s, history ? store.read_history() : store.read(), history);
+}
+
+Queue learned(const QueueStore& store, const QueueOptions& o, const Settings& s, Queue q, bool history) {
   if (o.no_learn || !s.limits.learn) return q;
   // What the done runs taught: the learned summary beside the queue, kept by every change that
   // marks a part done (learn.h), so that the archive of finished requests is not read here. A
@@ -73,8 +89,8 @@ void write_learned(const QueueStore& store, const Queue& written) {
   const auto file = learned_path(store.file());
   remove_stale_temps(file);
   // Under the queue's lock: the archive beside the queue file (for a git queue, its copy in the
-  // clone, just written) is read without taking the lock again.
-  write_file_atomic(file, serialize_learned(learn_from_queue(with_archive(written, read_archive(store.file())))));
+  // clone, just written) is read without taking the lock again, only its new tail when it can.
+  write_file_atomic(file, serialize_learned(learn_after_change(store.file(), written)));
 }
 
 void refused_or_archived(const QueueStore& store, const Refused& err, std::string_view id,

@@ -62,6 +62,8 @@ QueueStore store_of(const QueueOptions& o);
 // from its own done runs (learn.h), unless --no-learn or limits.learn: false.
 // `history`: with the archive of finished requests (list --all, show of a finished request).
 Queue read_learned_queue(const QueueStore& store, const QueueOptions& o, const Settings& s, bool history = false);
+// `q` (read from `store`; `history`: with its archive) as read_learned_queue gives it.
+Queue learned(const QueueStore& store, const QueueOptions& o, const Settings& s, Queue q, bool history = false);
 // What the done runs of the whole history teach: `q` (the active queue, or with
 // `with_archive_already` the queue and its archive as read_history gave it) and the archive.
 Learned learn_from_history(const QueueStore& store, const Queue& q, bool with_archive_already);

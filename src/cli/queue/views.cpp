@@ -1,5 +1,7 @@
 // `rwkvq queue list / show / next / plan / status`: read-only views of the queue.
 #include "cli/queue/common.h"
+
+#include "rwkvq/queue/archive.h"
 #include "cli/queue_log.h"
 
 #include <algorithm>
@@ -91,7 +93,18 @@ int run_show(const QueueOptions& o, const GlobalOptions& g) {
   const PartRef ref = parse_part_ref(o.ref);
   auto store = store_of(o);
   Queue q = read_learned_queue(store, o, settings);
-  if (!q.find(ref.id)) q = read_learned_queue(store, o, settings, /*history=*/true);  // a finished one
+  if (!q.find(ref.id)) {
+    // A finished one: from the archive. A file queue's archive: only the lines naming the id
+    // are parsed (archive.h); a git queue's history as read from the repository.
+    if (store.is_git()) {
+      q = read_learned_queue(store, o, settings, /*history=*/true);
+    } else if (auto archived = find_archived(store.file(), ref.id)) {
+      Queue one;
+      one.next_id = q.next_id;
+      one.requests.push_back(std::move(*archived));
+      q = learned(store, o, settings, std::move(one));
+    }
+  }
   const Entry* e = q.find(ref.id);
   if (!e) throw Refused("no request " + ref.id + " in the queue");
   const Time t = now();

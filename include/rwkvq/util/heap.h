@@ -1,0 +1,17 @@
+#pragma once
+// Making room on the heap before a command builds a large document in memory (the queue of
+// 10 000 requests is ~60 MB of small objects). On a virtual machine every 4 KiB page touched for
+// the first time is a page fault that costs microseconds; reading such a queue touched ~7 500
+// pages, half of `queue list`'s time. This grows the heap once by about `bytes` and asks the
+// kernel for transparent huge pages there (madvise; what glibc's `glibc.malloc.hugetlb=1`
+// tunable does), so the same memory takes a few dozen faults.
+#include <cstddef>
+
+namespace rwkvq {
+
+// Call once, early, before the large document is built; later calls do nothing. Large blocks
+// (the file's text) are then taken from that heap too. Only memory actually touched is used.
+// Does nothing where glibc's malloc is not the allocator, or below 16 MiB.
+void reserve_heap_for(std::size_t bytes);
+
+}  // namespace rwkvq

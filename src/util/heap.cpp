@@ -1,0 +1,43 @@
+#include "rwkvq/util/heap.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+
+#if defined(__GLIBC__) && defined(__linux__)
+#include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+namespace rwkvq {
+
+void reserve_heap_for(std::size_t bytes) {
+#if defined(__GLIBC__) && defined(__linux__)
+  static bool done = false;
+  constexpr std::size_t kMiB = std::size_t{1} << 20;
+  constexpr std::size_t kHuge = 2 * kMiB;  // a transparent huge page on x86-64 and arm64
+  if (done || bytes < 16 * kMiB) return;
+  done = true;
+  const std::size_t pad = (std::min(bytes, 1024 * kMiB) + kHuge - 1) / kHuge * kHuge;
+  const int ipad = static_cast<int>(pad);
+  // Blocks up to `pad` from the heap (not one mmap each), the heap grown in steps of `pad`, and
+  // not given back to the system in the middle of the command.
+  mallopt(M_MMAP_THRESHOLD, ipad);
+  mallopt(M_TOP_PAD, ipad);
+  mallopt(M_TRIM_THRESHOLD, ipad < INT32_MAX / 2 ? 2 * ipad : INT32_MAX);
+  auto* const before = static_cast<char*>(sbrk(0));
+  void* grow = std::malloc(pad / 2);  // from the top of the heap: brk moves by pad / 2 + pad
+  asm volatile("" : : "r"(grow) : "memory");  // the pair must not be optimised away
+  std::free(grow);
+  auto* const after = static_cast<char*>(sbrk(0));
+  if (before == reinterpret_cast<char*>(-1) || after == reinterpret_cast<char*>(-1)) return;
+  const auto b = (reinterpret_cast<std::uintptr_t>(before) + kHuge - 1) / kHuge * kHuge;
+  const auto e = reinterpret_cast<std::uintptr_t>(after) / kHuge * kHuge;
+  if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);  // advice: failure is harmless
+#else
+  (void)bytes;
+#endif
+}
+
+}  // namespace rwkvq
