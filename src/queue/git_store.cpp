@@ -44,6 +44,7 @@ class GitBackend final : public QueueBackend {
   std::string name() const override { return "git:" + spec_.url + "#" + spec_.branch; }
   Queue read() override;
   Queue read_history() override;
+  Queue read_tip(bool history);
   Queue transact(const QueueChange& change, bool create, const AfterWrite& after_write,
                  const std::string& description) override;
   std::optional<std::vector<LogEntry>> log(std::size_t max) override;
@@ -96,23 +97,20 @@ class GitBackend final : public QueueBackend {
   fs::path dir_, file_;
 };
 
-Queue GitBackend::read() {
-  FileLock held = lock();
-  auto r = repo();
-  if (options_.fetch) r.fetch();
-  const auto t = r.tip();
-  Queue q = parse(t);
-  if (t.text) keep_copy(*t.text, q, r, t);
-  return q;
-}
+Queue GitBackend::read() { return read_tip(false); }
 
-Queue GitBackend::read_history() {
+Queue GitBackend::read_history() { return read_tip(true); }
+
+// The queue at the fetched tip (and with `history` the archive of the same commit), under the
+// clone's lock.
+Queue GitBackend::read_tip(bool history) {
   FileLock held = lock();
   auto r = repo();
   if (options_.fetch) r.fetch();
   const auto t = r.tip();
   Queue q = parse(t);
   if (t.text) keep_copy(*t.text, q, r, t);
+  if (!history) return q;
   return with_archive(std::move(q), parse_archive_at(r, t));
 }
 

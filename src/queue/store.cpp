@@ -53,6 +53,7 @@ class FileBackend final : public QueueBackend {
   std::string name() const override { return file_.string(); }
   Queue read() override;
   Queue read_history() override;
+  Queue read_under_lock(bool history);
   Queue transact(const QueueChange& change, bool create, const AfterWrite& after_write,
                  const std::string& description) override;
   std::optional<std::vector<LogEntry>> log(std::size_t) override { return std::nullopt; }
@@ -83,7 +84,12 @@ void resolve_tail(Queue& q, const std::filesystem::path& queue_file) {
 }
 }  // namespace
 
-Queue FileBackend::read() {
+Queue FileBackend::read() { return read_under_lock(false); }
+
+Queue FileBackend::read_history() { return read_under_lock(true); }
+
+// The queue (and with `history` the archive too), both read under one shared lock.
+Queue FileBackend::read_under_lock(bool history) {
   if (!folder_exists(file_)) return Queue{};
   std::optional<FileLock> lock;
   try {
@@ -94,18 +100,7 @@ Queue FileBackend::read() {
   }
   Queue q = parse_file(file_, read_file_if_exists(file_));
   resolve_tail(q, file_);
-  return q;
-}
-
-Queue FileBackend::read_history() {
-  if (!folder_exists(file_)) return Queue{};
-  std::optional<FileLock> lock;
-  try {
-    lock.emplace(lock_file(), FileLock::Mode::Shared);
-  } catch (const InputError&) {
-  }
-  Queue q = parse_file(file_, read_file_if_exists(file_));
-  resolve_tail(q, file_);
+  if (!history) return q;
   return with_archive(std::move(q), read_archive(file_));
 }
 
