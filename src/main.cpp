@@ -44,9 +44,11 @@ int main(int argc, char** argv) {
     // building every command's options cost each start ~1.4 M instructions (issue 12.6). With
     // no word, another word (unknown, completion, man) or --help alone, all are built.
     std::string_view word;
+    bool version = false;  // `rwkvq --version` needs no command at all
     for (int i = 1; i < argc; ++i) {
       std::string_view a = argv[i];
       if (a == "--config") { ++i; continue; }
+      version = version || a == "--version";
       if (a.empty() || a[0] == '-') continue;
       word = a;
       break;
@@ -62,7 +64,7 @@ int main(int argc, char** argv) {
         add(app, g, exit_code);
         built = true;
       }
-    if (!built) {
+    if (!built && !(word.empty() && version)) {
       for (const auto& [name, add] : kCommands) add(app, g, exit_code);
       cli::add_completion_command(app, g, exit_code);  // last: it describes the commands above
     }
