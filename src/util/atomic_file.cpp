@@ -53,17 +53,18 @@ void write_file_atomic(const std::filesystem::path& file, std::string_view conte
   if (::stat(file.c_str(), &st) == 0) mode = st.st_mode & 07777;
 
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) fail(tmp, "cannot create temporary file", errno);
+  // Errors name the file the user asked for; the temporary file is an implementation detail.
+  if (fd < 0) fail(file, "cannot write (no temporary file in " + dir.string() + ")", errno);
   if (!write_all(fd, contents) || ::fsync(fd) != 0) {
     const int err = errno;
     ::close(fd);
     ::unlink(tmp.c_str());
-    fail(tmp, "cannot write", err);
+    fail(file, "cannot write", err);
   }
   if (::close(fd) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
-    fail(tmp, "cannot write", err);
+    fail(file, "cannot write", err);
   }
   if (::rename(tmp.c_str(), file.c_str()) != 0) {
     const int err = errno;

@@ -47,6 +47,10 @@ TEST_CASE("write_file_atomic creates and replaces, leaving no temporary file", "
 TEST_CASE("write_file_atomic fails cleanly", "[util][atomic_file]") {
   const auto d = temp_dir("atomic-fail");
   CHECK_THROWS_AS(write_file_atomic(d / "missing-dir" / "q.json", "x"), InputError);
+  // The message names the file asked for, not the temporary file beside it.
+  CHECK_THROWS_WITH(write_file_atomic(d / "missing-dir" / "q.json", "x"),
+                    (d / "missing-dir" / "q.json").string() + ": cannot write (no temporary file in " +
+                        (d / "missing-dir").string() + "): No such file or directory");
   CHECK_THROWS_AS(read_file_if_exists(d), InputError);  // a folder is not a file
   fs::create_directories(d / "sub");
   CHECK_THROWS_AS(write_file_atomic(d / "sub", "x"), InputError);  // cannot rename over a folder
