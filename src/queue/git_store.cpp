@@ -195,9 +195,14 @@ Queue GitBackend::transact(const QueueChange& change, bool create, const AfterWr
     spdlog::debug("{}: push rejected, someone else changed the queue first: fetching and re-applying the change "
                  "(attempt {}/{})",
                  name(), attempt + 1, kMaxAttempts);
-    // Two maintainers who collided should not collide again at once.
-    std::uniform_int_distribution<int> wait_ms(5, 40 * attempt);
-    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms(rng)));
+    // The one who won has just pushed and is busy with its next change, if any: fetching again at
+    // once is the best chance to push before it does (waiting handed a maintainer who adds many
+    // requests in a row every round, and ten rejections in a row under load). From the third
+    // attempt on, several are colliding: a random wait spreads them out.
+    if (attempt >= 2) {
+      std::uniform_int_distribution<int> wait_ms(0, 20 * attempt);
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms(rng)));
+    }
   }
   throw UsageError(name() + ": " + std::to_string(kMaxAttempts) +
                    " attempts to push this change were rejected (last: " + r.last_rejection() +
