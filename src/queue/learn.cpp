@@ -631,7 +631,7 @@ Learned learn_after_change(const std::filesystem::path& queue_file, const Queue&
   const auto archive = archive_path(queue_file);
   const std::string text = read_file_if_exists(archive).value_or("");
   const Archive a = parse_archive(text, archive.string());
-  for (const auto& w : a.warnings) spdlog::warn("{}", w);
+  for (const auto& w : a.warnings) warn_once(w);
   return learn_from_active_and_archive(written, a.requests, text, a.complete);
 }
 
