@@ -284,10 +284,6 @@ LearnedArchive parse_learned_archive(const nlohmann::json& a, const Bad& bad) {
 }  // namespace
 
 namespace {
-Learned parse_learned_json(std::string_view text, const std::string& path);
-}  // namespace
-
-namespace {
 // A reader of summaries as serialize_learned writes them, ~10 times faster than building
 // nlohmann's DOM: strict JSON syntax, but it gives up (Bail) on anything it does not need to
 // handle to return exactly what the nlohmann path returns: escapes or non-ASCII bytes in a
@@ -541,7 +537,7 @@ class FastLearned {
     else if (c == 't') literal("true");
     else if (c == 'f') literal("false");
     else if (c == 'n') literal("null");
-    else number_token();
+    else number();  // nlohmann refuses a number that overflows a double
   }
 
   std::string_view t_;
@@ -558,7 +554,6 @@ Learned parse_learned(std::string_view text, const std::string& path) {
   return parse_learned_json(text, path);
 }
 
-namespace {
 Learned parse_learned_json(std::string_view text, const std::string& path) {
   Learned l;
   nlohmann::json j;
@@ -590,7 +585,6 @@ Learned parse_learned_json(std::string_view text, const std::string& path) {
   if (j.contains("archive")) l.archive = parse_learned_archive(j["archive"], bad);
   return l;
 }
-}  // namespace
 
 Learned read_learned(const std::filesystem::path& queue_file) {
   const auto file = learned_path(queue_file);
