@@ -21,17 +21,34 @@ int run_queue_log(const QueueStore& store, std::size_t max, const std::string& f
     // A queue file keeps no log of its own: what it can show is every request's own history.
     log.emplace();
     const Queue q = store.read_history();  // with the archive of finished requests
+    // Newest first, equal times in queue order; only the `max` newest are made into entries.
+    struct Change {
+      Time at;
+      std::size_t seq;
+      const Entry* e;
+      const HistoryEntry* h;
+    };
+    std::vector<Change> changes;
     for (const auto& e : q.requests)
-      for (const auto& h : e.history) {
-        LogEntry l;
-        l.by = h.by;
-        l.at = h.at;
-        l.what = h.action + " " + e.id + (h.part > 0 ? "/part" + std::to_string(h.part) : "") +
-                 (h.reason.empty() ? "" : ": " + h.reason);
-        log->push_back(std::move(l));
-      }
-    std::stable_sort(log->begin(), log->end(), [](const LogEntry& a, const LogEntry& b) { return a.at > b.at; });
-    if (max > 0 && log->size() > max) log->resize(max);
+      for (const auto& h : e.history) changes.push_back({h.at, changes.size(), &e, &h});
+    auto newer = [](const Change& a, const Change& b) { return a.at != b.at ? a.at > b.at : a.seq < b.seq; };
+    if (max > 0 && changes.size() > max) {
+      std::partial_sort(changes.begin(), changes.begin() + static_cast<std::ptrdiff_t>(max), changes.end(), newer);
+      changes.resize(max);
+    } else {
+      std::sort(changes.begin(), changes.end(), newer);
+    }
+    log->reserve(changes.size());
+    for (const auto& c : changes) {
+      const Entry& e = *c.e;
+      const HistoryEntry& h = *c.h;
+      LogEntry l;
+      l.by = h.by;
+      l.at = h.at;
+      l.what = h.action + " " + e.id + (h.part > 0 ? "/part" + std::to_string(h.part) : "") +
+               (h.reason.empty() ? "" : ": " + h.reason);
+      log->push_back(std::move(l));
+    }
   }
   if (format == "json") {
     ojson entries = ojson::array();

@@ -25,6 +25,11 @@ namespace {
 }
 }  // namespace
 
+void warn_once(const std::string& warning) {
+  static std::set<std::string> said;
+  if (said.insert(warning).second) spdlog::warn("{}", warning);
+}
+
 fs::path archive_path(const fs::path& queue_file) {
   auto p = queue_file;
   if (p.extension() == ".json") p.replace_extension();
@@ -74,7 +79,7 @@ Archive read_archive(const fs::path& queue_file) {
   const auto text = read_file_if_exists(file);
   if (!text) return Archive{};
   Archive a = parse_archive(*text, file.string());
-  for (const auto& w : a.warnings) spdlog::warn("{}", w);
+  for (const auto& w : a.warnings) warn_once(w);
   return a;
 }
 
@@ -154,7 +159,7 @@ std::size_t resolve_archive_tail(Queue& q, std::string_view text, const std::str
   }
   if (text.size() == recorded) return 0;
   const Archive tail = parse_archive(text, path, recorded);
-  for (const auto& w : tail.warnings) spdlog::warn("{}", w);
+  for (const auto& w : tail.warnings) warn_once(w);
   if (tail.requests.empty()) return 0;
   std::set<std::string> ids;
   for (const auto& e : tail.requests) ids.insert(e.id);

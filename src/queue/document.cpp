@@ -2,10 +2,14 @@
 #include "rwkvq/util/utf8.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cctype>
 #include <charconv>
 #include <climits>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -17,13 +21,77 @@ namespace rwkvq::queue {
 
 // ---------------------------------------------------------------- times
 
-std::string format_time(Time t) {
+namespace {
+// Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's algorithms).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
+}
+bool leap(std::int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
+unsigned days_in_month(std::int64_t y, unsigned m) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && leap(y) ? 29 : kDays[m - 1];
+}
+// Times of years 1000-9999 (every one a queue holds) are formatted by hand, the same text
+// strftime writes; others by strftime.
+constexpr Time kFastFirst = -30610224000;  // 1000-01-01T00:00:00Z
+constexpr Time kFastEnd = 253402300800;    // 10000-01-01T00:00:00Z
+}  // namespace
+
+namespace {
+// format_time into buf (at least 64 bytes); returns the length.
+std::size_t format_time_chars(Time t, char* buf) {
+  if (t >= kFastFirst && t < kFastEnd) {
+    const Time days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    const auto secs = static_cast<unsigned>(t - days * 86400);
+    std::int64_t y;
+    unsigned m, d;
+    civil_from_days(days, y, m, d);
+    auto put2 = [&](int at, unsigned v) {
+      buf[at] = static_cast<char>('0' + v / 10);
+      buf[at + 1] = static_cast<char>('0' + v % 10);
+    };
+    const auto yy = static_cast<unsigned>(y);
+    put2(0, yy / 100);
+    put2(2, yy % 100);
+    buf[4] = '-';
+    put2(5, m);
+    buf[7] = '-';
+    put2(8, d);
+    buf[10] = 'T';
+    put2(11, secs / 3600);
+    buf[13] = ':';
+    put2(14, secs / 60 % 60);
+    buf[16] = ':';
+    put2(17, secs % 60);
+    buf[19] = 'Z';
+    return 20;
+  }
   std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
   gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return std::strftime(buf, 64, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+}  // namespace
+
+std::string format_time(Time t) {
+  char buf[64];
+  return std::string(buf, format_time_chars(t, buf));
 }
 
 namespace {
@@ -41,6 +109,17 @@ bool read_int(std::string_view s, std::size_t& i, int digits, int& out) {
 }  // namespace
 
 std::optional<Time> parse_time(std::string_view s) {
+  // What the queue writes ("2024-05-01T12:00:00Z"), a valid date and time: computed here
+  // (timegm and the check below agree on it); anything else takes the general path.
+  if (s.size() == 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == 'Z') {
+    std::size_t k = 0;
+    int y, mo, d, h, mi, se;
+    if (read_int(s, k, 4, y) && (k = 5, read_int(s, k, 2, mo)) && (k = 8, read_int(s, k, 2, d)) &&
+        (k = 11, read_int(s, k, 2, h)) && (k = 14, read_int(s, k, 2, mi)) && (k = 17, read_int(s, k, 2, se)) &&
+        mo >= 1 && mo <= 12 && d >= 1 && static_cast<unsigned>(d) <= days_in_month(y, static_cast<unsigned>(mo)) &&
+        h <= 23 && mi <= 59 && se <= 59)
+      return days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 + se;
+  }
   std::size_t i = 0;
   int y, mo, d, h = 0, mi = 0, se = 0;
   if (!read_int(s, i, 4, y) || i >= s.size() || s[i++] != '-' || !read_int(s, i, 2, mo) ||
@@ -264,6 +343,59 @@ std::size_t locate_json_pointer(std::string_view t, std::string_view pointer) {
 
 namespace {
 
+// The first byte at or after `i` that ends a run of plain string bytes ('"', '\\' or a control
+// character), or t.size(): eight bytes at a time (the lowest flagged byte of each test is exact).
+std::size_t scan_plain(std::string_view t, std::size_t i) {
+  const std::size_t n = t.size();
+  const char* p = t.data();
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (i + 8 <= n) {
+      std::uint64_t x;
+      std::memcpy(&x, p + i, 8);
+      const std::uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+      const std::uint64_t hit = (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & highs;
+      if (hit) return i + static_cast<std::size_t>(std::countr_zero(hit) >> 3);
+      i += 8;
+    }
+  }
+  while (i < n && p[i] != '"' && p[i] != '\\' && static_cast<unsigned char>(p[i]) >= 0x20) ++i;
+  return i;
+}
+
+// A field name is `lit` (a compare of known length, done inline).
+template <std::size_t N>
+bool is(std::string_view key, const char (&lit)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), lit, N - 1) == 0;
+}
+
+// A plain decimal ("12", "0.35", "-3.25": no exponent, at most 15 significant digits) as the
+// nearest double: both the digits and the power of ten are exact doubles, so one division is
+// correctly rounded, as std::from_chars is. false for anything else (from_chars reads it).
+bool fast_decimal(std::string_view tok, double& out) {
+  std::size_t i = 0;
+  const bool neg = !tok.empty() && tok[0] == '-';
+  if (neg) ++i;
+  std::uint64_t mant = 0;
+  int digits = 0, frac = -1;
+  for (; i < tok.size(); ++i) {
+    const char c = tok[i];
+    if (c == '.' && frac < 0) { frac = 0; continue; }
+    if (c < '0' || c > '9') return false;
+    mant = mant * 10 + static_cast<std::uint64_t>(c - '0');
+    if (mant != 0) ++digits;
+    if (frac >= 0) ++frac;
+    if (digits > 15) return false;
+  }
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (frac > 22) return false;
+  double d = static_cast<double>(mant);
+  if (frac > 0) d /= kPow10[frac];
+  out = neg ? -d : d;
+  return true;
+}
+
 class Reader {
  public:
   Reader(std::string_view text, const std::string& path, int first_line = 1)
@@ -287,17 +419,17 @@ class Reader {
     Queue q;
     unsigned seen = 0;
     std::vector<std::size_t> id_pos;
-    object("the queue document", [&](const std::string& key, std::size_t key_pos) {
-      if (key == "version") {
+    object("the queue document", [&](std::string_view key, std::size_t key_pos) {
+      if (is(key, "version")) {
         push("version");
         const std::size_t at = i_;
         if (integer() != kQueueVersion) fail_at(at, "unsupported queue version");  // pre-checked
         seen |= 1;
-      } else if (key == "next_id") {
+      } else if (is(key, "next_id")) {
         push("next_id");
         q.next_id = integer(1);
         seen |= 2;
-      } else if (key == "requests") {
+      } else if (is(key, "requests")) {
         push("requests");
         // A request takes ~300-700 bytes: reserving avoids moving thousands of them as it grows.
         q.requests.reserve(std::min<std::size_t>(t_.size() / 256 + 1, 1u << 20));
@@ -308,10 +440,10 @@ class Reader {
           pop();
         });
         seen |= 4;
-      } else if (key == "archive_bytes") {
+      } else if (is(key, "archive_bytes")) {
         push("archive_bytes");
         q.archive_bytes = integer(0);
-      } else if (key == "$schema") {
+      } else if (is(key, "$schema")) {
         push("$schema");
         str();
       } else {
@@ -345,7 +477,8 @@ class Reader {
   // ---- errors
   std::string pointer() const {
     std::string p;
-    for (const auto& s : path_stack_) {
+    for (std::size_t k = 0; k < std::min(depth_, kMaxDepth); ++k) {
+      const Seg& s = path_stack_[k];
       p += '/';
       p += s.key ? std::string(s.key) : std::to_string(s.index);
     }
@@ -361,16 +494,28 @@ class Reader {
     const auto [line, col] = line_col(t_, i_);
     throw InputError(path_ + ":" + std::to_string(line + line_base_) + ":" + std::to_string(col) + ": not valid JSON: " + msg);
   }
-  [[noreturn]] void unknown(const std::string& key, std::size_t key_pos) const {
-    fail_ptr(key_pos, pointer() + "/" + key, "unknown field \"" + key + "\"");
+  [[noreturn]] void unknown(std::string_view key, std::size_t key_pos) const {
+    fail_ptr(key_pos, pointer() + "/" + std::string(key), "unknown field \"" + std::string(key) + "\"");
   }
-  void push(const char* key) { path_stack_.push_back({key, 0}); }
-  void push_index(std::size_t i) { path_stack_.push_back({nullptr, i}); }
-  void pop() { path_stack_.pop_back(); }
-  std::string name() const { return path_stack_.empty() || !path_stack_.back().key ? "value" : std::string("\"") + path_stack_.back().key + "\""; }
+  // The format fixes the nesting (at most 7 deep), so a fixed stack holds the pointer.
+  void push(const char* key) {
+    if (depth_ < kMaxDepth) path_stack_[depth_] = {key, 0};
+    ++depth_;
+  }
+  void push_index(std::size_t i) {
+    if (depth_ < kMaxDepth) path_stack_[depth_] = {nullptr, i};
+    ++depth_;
+  }
+  void pop() { --depth_; }
+  std::string name() const {
+    if (depth_ == 0 || depth_ > kMaxDepth || !path_stack_[depth_ - 1].key) return "value";
+    return std::string("\"") + path_stack_[depth_ - 1].key + "\"";
+  }
 
   // ---- lexing
   void ws() {
+    if (i_ < t_.size() && t_[i_] == ' ') ++i_;  // the one space the writer puts after ':' and ','
+    if (i_ < t_.size() && static_cast<unsigned char>(t_[i_]) > ' ') return;
     while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\n' || t_[i_] == '\r' || t_[i_] == '\t')) ++i_;
   }
   char peek() const { return i_ < t_.size() ? t_[i_] : '\0'; }
@@ -405,13 +550,26 @@ class Reader {
     }
     return v;
   }
+  // At '"'. The string's contents: a view of the text when it has no escapes (the common case:
+  // no copy), else decoded into `buf` and a view of it.
+  std::string_view string_view_at(std::string& buf) {
+    const std::size_t start = i_ + 1;
+    i_ = scan_plain(t_, start);
+    if (i_ < t_.size() && t_[i_] == '"') {
+      ++i_;
+      return t_.substr(start, i_ - 1 - start);
+    }
+    i_ = start - 1;
+    raw_string(buf);
+    return buf;
+  }
   // At '"'. Reads a JSON string into out.
   void raw_string(std::string& out) {
     out.clear();
     ++i_;
     for (;;) {
       const std::size_t chunk = i_;
-      while (i_ < t_.size() && t_[i_] != '"' && t_[i_] != '\\' && static_cast<unsigned char>(t_[i_]) >= 0x20) ++i_;
+      i_ = scan_plain(t_, i_);
       out.append(t_.data() + chunk, i_ - chunk);
       if (at_end()) syntax("unterminated string");
       const char c = t_[i_];
@@ -492,12 +650,12 @@ class Reader {
     ++i_;
     ws();
     if (peek() == '}') { ++i_; return; }
-    std::string key;
+    std::string key_buf;  // only for a key with escapes
     for (;;) {
       ws();
       if (peek() != '"') syntax("expected a field name in quotes");
       const std::size_t key_pos = i_;
-      raw_string(key);
+      const std::string_view key = string_view_at(key_buf);
       ws();
       if (peek() != ':') syntax("expected ':' after a field name");
       ++i_;
@@ -532,8 +690,9 @@ class Reader {
     if (peek() != '"') type_error("a string");
     const std::size_t at = i_;
     std::string s;
-    raw_string(s);
-    if (nonempty && s.empty()) fail_at(at, name() + " must not be empty");
+    const std::string_view v = string_view_at(s);
+    if (nonempty && v.empty()) fail_at(at, name() + " must not be empty");
+    if (v.data() != s.data()) return std::string(v);
     return s;
   }
   bool value_start() const {
@@ -565,9 +724,9 @@ class Reader {
     bool integral;
     const auto tok = number_token(integral);
     double d = 0;
-    auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), d);
+    std::errc ec{};
+    if (!fast_decimal(tok, d)) ec = std::from_chars(tok.data(), tok.data() + tok.size(), d).ec;
     if (ec != std::errc() || !std::isfinite(d) || d < 0) fail_at(at, name() + " must be a number >= 0");
-    (void)p;
     return d;
   }
   std::optional<bool> bool_or_null() {
@@ -580,10 +739,10 @@ class Reader {
     if (nullable && null()) return std::nullopt;
     const std::size_t at = i_;
     if (peek() != '"') type_error(nullable ? "an ISO-8601 UTC time string or null" : "an ISO-8601 UTC time string");
-    std::string s;
-    raw_string(s);
+    std::string buf;
+    const std::string_view s = string_view_at(buf);
     auto t = parse_time(s);
-    if (!t) fail_at(at, "\"" + s + "\" is not an ISO-8601 time (2024-05-01T12:00:00Z)");
+    if (!t) fail_at(at, "\"" + std::string(s) + "\" is not an ISO-8601 time (2024-05-01T12:00:00Z)");
     return t;
   }
 
@@ -592,24 +751,24 @@ class Reader {
     Part p;
     const std::size_t start = i_;
     unsigned seen = 0;
-    object("a part", [&](const std::string& key, std::size_t key_pos) {
+    object("a part", [&](std::string_view key, std::size_t key_pos) {
       const std::size_t at = i_;
-      if (key == "n") {
+      if (is(key, "n")) {
         push("n");
         p.n = static_cast<int>(integer(1, 1000000));
         if (static_cast<std::size_t>(p.n) != index + 1)
           fail_at(at, "parts must be numbered 1..N in order (expected " + std::to_string(index + 1) +
                           ", found " + std::to_string(p.n) + ")");
         seen |= 1;
-      } else if (key == "notebook") {
+      } else if (is(key, "notebook")) {
         push("notebook");
         p.notebook = str(true);
         seen |= 2;
-      } else if (key == "hours") {
+      } else if (is(key, "hours")) {
         push("hours");
         p.hours = hours();
         seen |= 4;
-      } else if (key == "state") {
+      } else if (is(key, "state")) {
         push("state");
         const auto s = str();
         auto ps = parse_part_state(s);
@@ -617,38 +776,38 @@ class Reader {
           fail_at(at, "unknown part state \"" + s + "\" (queued, running, done, failed, skipped, rejected, cancelled)");
         p.state = *ps;
         seen |= 8;
-      } else if (key == "node") {
+      } else if (is(key, "node")) {
         push("node");
         p.node = str();
-      } else if (key == "started") {
+      } else if (is(key, "started")) {
         push("started");
         p.started = time(true);
-      } else if (key == "finished") {
+      } else if (is(key, "finished")) {
         push("finished");
         p.finished = time(true);
-      } else if (key == "flops") {
+      } else if (is(key, "flops")) {
         push("flops");
         p.flops = hours();
-      } else if (key == "ran_on") {
+      } else if (is(key, "ran_on")) {
         push("ran_on");
         p.ran_on = str();
-      } else if (key == "real_hours") {
+      } else if (is(key, "real_hours")) {
         push("real_hours");
         p.real_hours = hours();
-      } else if (key == "dispatch") {
+      } else if (is(key, "dispatch")) {
         push("dispatch");
         p.dispatch = dispatch_record();
-      } else if (key == "run") {
+      } else if (is(key, "run")) {
         push("run");
         p.run = run_record();
-      } else if (key == "on") {
+      } else if (is(key, "on")) {
         push("on");
-        object("\"on\"", [&](const std::string& target, std::size_t) {
+        object("\"on\"", [&](std::string_view target, std::size_t) {
           TargetFit f;
-          object("a target estimate", [&](const std::string& k2, std::size_t k2_pos) {
-            if (k2 == "hours") { push("hours"); f.hours = hours(); pop(); }
-            else if (k2 == "fits") { push("fits"); f.fits = bool_or_null(); pop(); }
-            else if (k2 == "utilisation") {
+          object("a target estimate", [&](std::string_view k2, std::size_t k2_pos) {
+            if (is(k2, "hours")) { push("hours"); f.hours = hours(); pop(); }
+            else if (is(k2, "fits")) { push("fits"); f.fits = bool_or_null(); pop(); }
+            else if (is(k2, "utilisation")) {
               push("utilisation");
               const std::size_t at2 = i_;
               f.utilisation = hours();
@@ -658,7 +817,7 @@ class Reader {
             }
             else unknown(k2, k2_pos);
           });
-          p.on[target] = f;
+          p.on[std::string(target)] = f;
         });
       } else {
         unknown(key, key_pos);
@@ -676,17 +835,17 @@ class Reader {
     DispatchRecord d;
     const std::size_t start = i_;
     unsigned seen = 0;
-    object("a dispatch", [&](const std::string& key, std::size_t key_pos) {
-      if (key == "at") { push("at"); d.at = *time(false); seen |= 1; }
-      else if (key == "by") { push("by"); d.by = str(); }
-      else if (key == "repo") { push("repo"); d.repo = str(true); seen |= 2; }
-      else if (key == "workflow") { push("workflow"); d.workflow = str(true); seen |= 4; }
-      else if (key == "ref") { push("ref"); d.ref = str(true); seen |= 8; }
-      else if (key == "inputs") {
+    object("a dispatch", [&](std::string_view key, std::size_t key_pos) {
+      if (is(key, "at")) { push("at"); d.at = *time(false); seen |= 1; }
+      else if (is(key, "by")) { push("by"); d.by = str(); }
+      else if (is(key, "repo")) { push("repo"); d.repo = str(true); seen |= 2; }
+      else if (is(key, "workflow")) { push("workflow"); d.workflow = str(true); seen |= 4; }
+      else if (is(key, "ref")) { push("ref"); d.ref = str(true); seen |= 8; }
+      else if (is(key, "inputs")) {
         push("inputs");
-        object("\"inputs\"", [&](const std::string& name, std::size_t) {
+        object("\"inputs\"", [&](std::string_view name, std::size_t) {
           push("input");
-          d.inputs.emplace_back(name, str());
+          d.inputs.emplace_back(std::string(name), str());
           pop();
         });
       } else unknown(key, key_pos);
@@ -702,13 +861,13 @@ class Reader {
     RunRecord r;
     const std::size_t start = i_;
     bool has_id = false;
-    object("a run", [&](const std::string& key, std::size_t key_pos) {
-      if (key == "id") { push("id"); r.id = integer(1); has_id = true; }
-      else if (key == "url") { push("url"); r.url = str(); }
-      else if (key == "status") { push("status"); r.status = str(); }
-      else if (key == "conclusion") { push("conclusion"); if (!null()) r.conclusion = str(); }
-      else if (key == "started") { push("started"); r.started = time(true); }
-      else if (key == "finished") { push("finished"); r.finished = time(true); }
+    object("a run", [&](std::string_view key, std::size_t key_pos) {
+      if (is(key, "id")) { push("id"); r.id = integer(1); has_id = true; }
+      else if (is(key, "url")) { push("url"); r.url = str(); }
+      else if (is(key, "status")) { push("status"); r.status = str(); }
+      else if (is(key, "conclusion")) { push("conclusion"); if (!null()) r.conclusion = str(); }
+      else if (is(key, "started")) { push("started"); r.started = time(true); }
+      else if (is(key, "finished")) { push("finished"); r.finished = time(true); }
       else unknown(key, key_pos);
       pop();
     });
@@ -720,13 +879,13 @@ class Reader {
     HistoryEntry h;
     const std::size_t start = i_;
     unsigned seen = 0;
-    object("a history entry", [&](const std::string& key, std::size_t key_pos) {
-      if (key == "at") { push("at"); h.at = *time(false); seen |= 1; }
-      else if (key == "by") { push("by"); h.by = str(); seen |= 2; }
-      else if (key == "action") { push("action"); h.action = str(true); seen |= 4; }
-      else if (key == "part") { push("part"); h.part = static_cast<int>(integer(0, 1000000)); }
-      else if (key == "reason") { push("reason"); h.reason = str(); }
-      else if (key == "recorded") { push("recorded"); h.recorded = time(true); }
+    object("a history entry", [&](std::string_view key, std::size_t key_pos) {
+      if (is(key, "at")) { push("at"); h.at = *time(false); seen |= 1; }
+      else if (is(key, "by")) { push("by"); h.by = str(); seen |= 2; }
+      else if (is(key, "action")) { push("action"); h.action = str(true); seen |= 4; }
+      else if (is(key, "part")) { push("part"); h.part = static_cast<int>(integer(0, 1000000)); }
+      else if (is(key, "reason")) { push("reason"); h.reason = str(); }
+      else if (is(key, "recorded")) { push("recorded"); h.recorded = time(true); }
       else unknown(key, key_pos);
       pop();
     });
@@ -741,9 +900,9 @@ class Reader {
     const std::size_t start = i_;
     unsigned seen = 0;
     bool has_since = false;
-    object("a request", [&](const std::string& key, std::size_t key_pos) {
+    object("a request", [&](std::string_view key, std::size_t key_pos) {
       const std::size_t at = i_;
-      if (key == "id") {
+      if (is(key, "id")) {
         push("id");
         e.id = str();
         id_pos = at;
@@ -751,25 +910,25 @@ class Reader {
             !std::all_of(e.id.begin() + 1, e.id.end(), [](char c) { return c >= '0' && c <= '9'; }))
           fail_at(at, "request id \"" + e.id + "\" must be \"r\" followed by a number");
         seen |= 1;
-      } else if (key == "folder") { push("folder"); e.folder = str(true); seen |= 2; }
-      else if (key == "title") { push("title"); e.title = str(); seen |= 4; }
-      else if (key == "handle") { push("handle"); e.handle = str(); seen |= 8; }
-      else if (key == "kind") {
+      } else if (is(key, "folder")) { push("folder"); e.folder = str(true); seen |= 2; }
+      else if (is(key, "title")) { push("title"); e.title = str(); seen |= 4; }
+      else if (is(key, "handle")) { push("handle"); e.handle = str(); seen |= 8; }
+      else if (is(key, "kind")) {
         push("kind");
         e.kind = str();
         const auto& kinds = known_kinds();
         if (std::find(kinds.begin(), kinds.end(), e.kind) == kinds.end())
           fail_at(at, "unknown kind \"" + e.kind + "\" (rwkv-x, community-priority, community)");
         seen |= 16;
-      } else if (key == "target") { push("target"); e.target = str(); seen |= 32; }
-      else if (key == "submitted") { push("submitted"); e.submitted = *time(false); seen |= 64; }
-      else if (key == "since") { push("since"); e.since = *time(false); has_since = true; }
-      else if (key == "boost") { push("boost"); e.boost = static_cast<int>(integer(-1000000, 1000000)); }
-      else if (key == "state") {
+      } else if (is(key, "target")) { push("target"); e.target = str(); seen |= 32; }
+      else if (is(key, "submitted")) { push("submitted"); e.submitted = *time(false); seen |= 64; }
+      else if (is(key, "since")) { push("since"); e.since = *time(false); has_since = true; }
+      else if (is(key, "boost")) { push("boost"); e.boost = static_cast<int>(integer(-1000000, 1000000)); }
+      else if (is(key, "state")) {
         push("state");
         const auto s = str();
         if (s != "done" && !parse_part_state(s)) fail_at(at, "unknown request state \"" + s + "\"");
-      } else if (key == "parts") {
+      } else if (is(key, "parts")) {
         push("parts");
         array([&](std::size_t idx) {
           push_index(idx);
@@ -778,15 +937,15 @@ class Reader {
         });
         if (e.parts.empty()) fail_at(at, "\"parts\" must not be empty");
         seen |= 128;
-      } else if (key == "pr") {
+      } else if (is(key, "pr")) {
         push("pr");
-        object("\"pr\"", [&](const std::string& k2, std::size_t k2_pos) {
-          if (k2 == "number") { push("number"); e.pr = integer(1); }
-          else if (k2 == "author") { push("author"); e.pr_author = str(); }
+        object("\"pr\"", [&](std::string_view k2, std::size_t k2_pos) {
+          if (is(k2, "number")) { push("number"); e.pr = integer(1); }
+          else if (is(k2, "author")) { push("author"); e.pr_author = str(); }
           else unknown(k2, k2_pos);
           pop();
         });
-      } else if (key == "history") {
+      } else if (is(key, "history")) {
         push("history");
         array([&](std::size_t idx) {
           push_index(idx);
@@ -809,7 +968,9 @@ class Reader {
   std::size_t i_ = 0;
   const std::string& path_;
   int line_base_ = 0;
-  std::vector<Seg> path_stack_;
+  static constexpr std::size_t kMaxDepth = 16;
+  std::array<Seg, kMaxDepth> path_stack_{};
+  std::size_t depth_ = 0;
 };
 
 }  // namespace
@@ -836,6 +997,16 @@ void put_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
+    // A run of printable ASCII other than '"' and '\\' is copied as it is.
+    std::size_t j = i;
+    while (j < s.size() && static_cast<unsigned char>(s[j]) >= 0x20 && static_cast<unsigned char>(s[j]) < 0x80 &&
+           s[j] != '"' && s[j] != '\\')
+      ++j;
+    if (j > i) {
+      out.append(s.data() + i, j - i);
+      i = j;
+      if (i == s.size()) break;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') { out += '\\'; out += static_cast<char>(c); ++i; continue; }
     if (c < 0x20) {
@@ -879,8 +1050,27 @@ void put_number(std::string& out, double d) {
 void put_opt(std::string& out, const std::optional<double>& d) {
   if (d) put_number(out, *d); else out += "null";
 }
+// A string literal, its length known at compile time.
+template <std::size_t N>
+void lit(std::string& out, const char (&s)[N]) {
+  out.append(s, N - 1);
+}
+
+// A time in quotes (format_time: no character to escape).
+void put_time(std::string& out, Time t) {
+  char buf[66];
+  buf[0] = '"';
+  const std::size_t n = format_time_chars(t, buf + 1);
+  buf[n + 1] = '"';
+  out.append(buf, n + 2);
+}
 void put_opt_time(std::string& out, const std::optional<Time>& t) {
-  if (t) put_string(out, format_time(*t)); else out += "null";
+  if (t) put_time(out, *t); else out += "null";
+}
+void put_int(std::string& out, long long v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
 }
 
 using ojson = nlohmann::ordered_json;
@@ -960,67 +1150,69 @@ namespace {
 
 // One request as one line of compact JSON (no newline): the unit of queue.json and of the archive.
 void put_entry(std::string& out, const Entry& e) {
-  out += "{\"id\": "; put_string(out, e.id);
-  out += ", \"folder\": "; put_string(out, e.folder);
-  out += ", \"title\": "; put_string(out, e.title);
-  out += ", \"handle\": "; put_string(out, e.handle);
-  out += ", \"kind\": "; put_string(out, e.kind);
-  out += ", \"target\": "; put_string(out, e.target);
-  out += ", \"submitted\": "; put_string(out, format_time(e.submitted));
-  out += ", \"since\": "; put_string(out, format_time(e.since));
-  out += ", \"boost\": "; out += std::to_string(e.boost);
-  out += ", \"state\": "; put_string(out, request_state(e));
-  out += ", \"parts\": [";
+  lit(out, "{\"id\": "); put_string(out, e.id);
+  lit(out, ", \"folder\": "); put_string(out, e.folder);
+  lit(out, ", \"title\": "); put_string(out, e.title);
+  lit(out, ", \"handle\": "); put_string(out, e.handle);
+  lit(out, ", \"kind\": "); put_string(out, e.kind);
+  lit(out, ", \"target\": "); put_string(out, e.target);
+  lit(out, ", \"submitted\": "); put_time(out, e.submitted);
+  lit(out, ", \"since\": "); put_time(out, e.since);
+  lit(out, ", \"boost\": "); put_int(out, e.boost);
+  lit(out, ", \"state\": "); put_string(out, request_state(e));
+  lit(out, ", \"parts\": [");
   for (std::size_t k = 0; k < e.parts.size(); ++k) {
     const Part& p = e.parts[k];
     out += k ? ", {" : "{";
-    out += "\"n\": " + std::to_string(p.n) + ", \"notebook\": ";
+    lit(out, "\"n\": ");
+    put_int(out, p.n);
+    lit(out, ", \"notebook\": ");
     put_string(out, p.notebook);
-    out += ", \"hours\": "; put_opt(out, p.hours);
-    out += ", \"state\": "; put_string(out, to_string(p.state));
-    out += ", \"node\": "; put_string(out, p.node);
-    out += ", \"started\": "; put_opt_time(out, p.started);
-    out += ", \"finished\": "; put_opt_time(out, p.finished);
+    lit(out, ", \"hours\": "); put_opt(out, p.hours);
+    lit(out, ", \"state\": "); put_string(out, to_string(p.state));
+    lit(out, ", \"node\": "); put_string(out, p.node);
+    lit(out, ", \"started\": "); put_opt_time(out, p.started);
+    lit(out, ", \"finished\": "); put_opt_time(out, p.finished);
     if (!p.on.empty()) {
-      out += ", \"on\": {";
+      lit(out, ", \"on\": {");
       bool first = true;
       for (const auto& [name, f] : p.on) {
-        if (!first) out += ", ";
+        if (!first) lit(out, ", ");
         first = false;
         put_string(out, name);
-        out += ": {\"hours\": "; put_opt(out, f.hours);
-        out += ", \"fits\": ";
+        lit(out, ": {\"hours\": "); put_opt(out, f.hours);
+        lit(out, ", \"fits\": ");
         out += f.fits ? (*f.fits ? "true" : "false") : "null";
-        if (f.utilisation) { out += ", \"utilisation\": "; put_number(out, *f.utilisation); }
-        out += "}";
+        if (f.utilisation) { lit(out, ", \"utilisation\": "); put_number(out, *f.utilisation); }
+        lit(out, "}");
       }
-      out += "}";
+      lit(out, "}");
     }
-    if (p.flops) { out += ", \"flops\": "; put_number(out, *p.flops); }
-    if (!p.ran_on.empty()) { out += ", \"ran_on\": "; put_string(out, p.ran_on); }
-    if (p.real_hours) { out += ", \"real_hours\": "; put_number(out, *p.real_hours); }
-    if (p.dispatch) { out += ", \"dispatch\": "; put_json(out, dispatch_json(*p.dispatch)); }
-    if (p.run) { out += ", \"run\": "; put_json(out, run_json(*p.run)); }
-    out += "}";
+    if (p.flops) { lit(out, ", \"flops\": "); put_number(out, *p.flops); }
+    if (!p.ran_on.empty()) { lit(out, ", \"ran_on\": "); put_string(out, p.ran_on); }
+    if (p.real_hours) { lit(out, ", \"real_hours\": "); put_number(out, *p.real_hours); }
+    if (p.dispatch) { lit(out, ", \"dispatch\": "); put_json(out, dispatch_json(*p.dispatch)); }
+    if (p.run) { lit(out, ", \"run\": "); put_json(out, run_json(*p.run)); }
+    lit(out, "}");
   }
-  out += "], \"history\": [";
+  lit(out, "], \"history\": [");
   for (std::size_t k = 0; k < e.history.size(); ++k) {
     const HistoryEntry& h = e.history[k];
     out += k ? ", {\"at\": " : "{\"at\": ";
-    put_string(out, format_time(h.at));
-    out += ", \"by\": "; put_string(out, h.by);
-    out += ", \"action\": "; put_string(out, h.action);
-    out += ", \"part\": " + std::to_string(h.part);
-    if (!h.reason.empty()) { out += ", \"reason\": "; put_string(out, h.reason); }
-    if (h.recorded) { out += ", \"recorded\": "; put_string(out, format_time(*h.recorded)); }
-    out += "}";
+    put_time(out, h.at);
+    lit(out, ", \"by\": "); put_string(out, h.by);
+    lit(out, ", \"action\": "); put_string(out, h.action);
+    lit(out, ", \"part\": "); put_int(out, h.part);
+    if (!h.reason.empty()) { lit(out, ", \"reason\": "); put_string(out, h.reason); }
+    if (h.recorded) { lit(out, ", \"recorded\": "); put_time(out, *h.recorded); }
+    lit(out, "}");
   }
-  out += "]";
+  lit(out, "]");
   if (e.pr > 0) {
-    out += ", \"pr\": ";
+    lit(out, ", \"pr\": ");
     put_json(out, ojson{{"number", e.pr}, {"author", e.pr_author}});
   }
-  out += "}";
+  lit(out, "}");
 }
 
 }  // namespace
@@ -1037,7 +1229,7 @@ std::string request_line(const Entry& e) {
 // Files written the older way (indented) read the same: the reader ignores layout.
 std::string serialize_queue(const Queue& q, bool active_only) {
   std::string out;
-  out.reserve(256 + q.requests.size() * 520);
+  out.reserve(256 + q.requests.size() * 720);
   out += "{\n  \"version\": " + std::to_string(q.version) + ",\n  \"next_id\": " + std::to_string(q.next_id) + ",\n";
   if (q.archive_bytes > 0) out += "  \"archive_bytes\": " + std::to_string(q.archive_bytes) + ",\n";
   out += "  \"requests\": [";

@@ -68,7 +68,7 @@ class GitBackend final : public QueueBackend {
     const auto text = r.read(t, kArchiveFile);
     if (!text) return Archive{};
     Archive a = parse_archive(*text, name() + ":" + kArchiveFile + "@" + t.commit.substr(0, 7));
-    for (const auto& w : a.warnings) spdlog::warn("{}", w);
+    for (const auto& w : a.warnings) warn_once(w);
     return a;
   }
   // The queue as last seen, copied into the clone's folder with its archive, and the learned

@@ -25,6 +25,10 @@
 
 namespace rwkvq::queue {
 
+// Logs a warning about the archive (an incomplete last line …) once per process: a command may
+// read the archive more than once (its tail with the queue, then all of it to learn).
+void warn_once(const std::string& warning);
+
 // queue.json -> queue.archive.jsonl (beside it).
 std::filesystem::path archive_path(const std::filesystem::path& queue_file);
 

@@ -110,6 +110,9 @@ std::string serialize_learned(const Learned& l);
 // (those of its archive part are read whole).
 // Throws InputError naming the file on malformed contents.
 Learned parse_learned(std::string_view text, const std::string& path);
+// The general reader parse_learned falls back to (nlohmann) for a summary its fast reader does
+// not take as written (escapes, other layouts, errors): the same result. Exposed for tests.
+Learned parse_learned_json(std::string_view text, const std::string& path);
 // The summary beside `queue_file`, or an empty one when there is none.
 Learned read_learned(const std::filesystem::path& queue_file);
 

@@ -92,18 +92,22 @@ int run_show(const QueueOptions& o, const GlobalOptions& g) {
   const Settings settings = resolve_settings(g);
   const PartRef ref = parse_part_ref(o.ref);
   auto store = store_of(o);
-  Queue q = read_learned_queue(store, o, settings);
-  if (!q.find(ref.id)) {
-    // A finished one: from the archive. A file queue's archive: only the lines naming the id
-    // are parsed (archive.h); a git queue's history as read from the repository.
-    if (store.is_git()) {
-      q = read_learned_queue(store, o, settings, /*history=*/true);
-    } else if (auto archived = find_archived(store.file(), ref.id)) {
-      Queue one;
-      one.next_id = q.next_id;
-      one.requests.push_back(std::move(*archived));
-      q = learned(store, o, settings, std::move(one));
-    }
+  // What was learned is applied once, to the queue the request is shown from (learning without
+  // a summary reads the archive: once, so its warnings are printed once).
+  Queue q = store.read();
+  if (q.find(ref.id)) {
+    q = learned(store, o, settings, std::move(q));
+  } else if (store.is_git()) {
+    // A finished one: a git queue's history as read from the repository.
+    q = read_learned_queue(store, o, settings, /*history=*/true);
+  } else if (auto archived = find_archived(store.file(), ref.id)) {
+    // A file queue's archive: only the lines naming the id are parsed (archive.h).
+    Queue one;
+    one.next_id = q.next_id;
+    one.requests.push_back(std::move(*archived));
+    q = learned(store, o, settings, std::move(one));
+  } else {
+    q = learned(store, o, settings, std::move(q));  // no such request: refused below, after what any read warns
   }
   const Entry* e = q.find(ref.id);
   if (!e) throw Refused("no request " + ref.id + " in the queue");
