@@ -1,5 +1,8 @@
 #include "rwkvq/util/utf8.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace rwkvq {
 
 void append_utf8(std::string& out, unsigned cp) {
@@ -18,6 +21,34 @@ void append_utf8(std::string& out, unsigned cp) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
+}
+
+namespace {
+
+constexpr bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+// Word-at-a-time tests (each byte of the 64-bit word is one character): whether some byte is
+// zero, or below n (n <= 0x80). Exact as yes/no answers, which is all that is used here.
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+constexpr std::uint64_t has_zero(std::uint64_t x) { return (x - kOnes) & ~x & kHigh; }
+constexpr std::uint64_t has_less(std::uint64_t x, unsigned n) { return (x - kOnes * n) & ~x & kHigh; }
+
+}  // namespace
+
+std::size_t json_plain_run(std::string_view s) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    // A word of plain bytes has no high bit set, no byte below 0x20, no '"' and no '\\'.
+    if ((w & kHigh) | has_less(w, 0x20) | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\')))
+      break;  // the byte loop below finds which one
+  }
+  while (i < n && plain(static_cast<unsigned char>(p[i]))) ++i;
+  return i;
 }
 
 }  // namespace rwkvq
