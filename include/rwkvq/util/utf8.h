@@ -12,7 +12,7 @@ void append_utf8(std::string& out, unsigned cp);
 // The length of the longest prefix of `s` that a JSON string holds verbatim: printable ASCII
 // (0x20..0x7F) other than '"' and '\\'. A JSON string scanner copies or skips that run at once
 // and looks byte by byte only at what ends it (a quote, an escape, a control character or the
-// first byte of a multi-byte UTF-8 sequence). Reads 8 bytes at a time.
+// first byte of a multi-byte UTF-8 sequence). Reads 16 bytes at a time with SSE2, else 8.
 std::size_t json_plain_run(std::string_view s);
 
 }  // namespace rwkvq
