@@ -527,7 +527,9 @@ class Scanner {
         pos_ += adv;
         continue;
       }
-      std::size_t len = c < 0x80 ? 1 : utf8_len();
+      // A run of well-formed multi-byte sequences at once; utf8_len() reports a bad one.
+      std::size_t len = c < 0x80 ? 1 : utf8_multibyte_run(s_.substr(pos_));
+      if (len == 0) len = utf8_len();
       if constexpr (Store) {
         if (sb)
           sb->text.append(s_.data() + pos_, len);

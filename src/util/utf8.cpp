@@ -40,6 +40,36 @@ constexpr std::uint64_t has_less(std::uint64_t x, unsigned n) { return (x - kOne
 
 }  // namespace
 
+std::size_t utf8_multibyte_run(std::string_view s) {
+  const auto* u = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    unsigned char c = u[i];
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // UTF-16 surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+    } else {
+      break;  // ASCII, a continuation byte, or a byte UTF-8 never uses
+    }
+    if (i + len > n || u[i + 1] < lo || u[i + 1] > hi) break;
+    bool ok = true;
+    for (std::size_t k = 2; k < len; ++k) ok = ok && (u[i + k] & 0xC0) == 0x80;
+    if (!ok) break;
+    i += len;
+  }
+  return i;
+}
+
 std::size_t json_plain_run(std::string_view s) {
   const char* p = s.data();
   const std::size_t n = s.size();

@@ -15,4 +15,9 @@ void append_utf8(std::string& out, unsigned cp);
 // first byte of a multi-byte UTF-8 sequence). Reads 16 bytes at a time with SSE2, else 8.
 std::size_t json_plain_run(std::string_view s);
 
+// The length of the longest prefix of `s` made of well-formed UTF-8 multi-byte sequences (2 to 4
+// bytes, no overlong forms, no UTF-16 surrogates, nothing above U+10FFFF): 0 when `s` starts
+// with ASCII, a stray or invalid byte, or a sequence cut short by the end of `s`.
+std::size_t utf8_multibyte_run(std::string_view s);
+
 }  // namespace rwkvq
