@@ -460,26 +460,20 @@ class Scanner {
     ++pos_;  // opening quote
     const auto* u = reinterpret_cast<const unsigned char*>(s_.data());
     for (;;) {
-      // Fast path: plain ASCII run.
-      std::size_t run = pos_;
-      if (!sb) {
-        while (run < n_) {
-          unsigned char c = u[run];
-          if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
-          ++run;
-        }
-        if constexpr (Store) out->append(s_.data() + pos_, run - pos_);
-        pos_ = run;
+      // A source line starts at the first character after an escaped line break.
+      if (sb && sb->pending && pos_ < n_ && u[pos_] != '"') {
+        sb->starts.push_back({sb->text.size(), line_, column_at(pos_)});
+        sb->pending = false;
       }
+      // Fast path: a run of plain ASCII is copied (or skipped) at once.
+      std::size_t run = pos_ < n_ ? pos_ + json_plain_run(s_.substr(pos_)) : pos_;
+      if constexpr (Store) (sb ? sb->text : *out).append(s_.data() + pos_, run - pos_);
+      pos_ = run;
       if (pos_ >= n_) fail_eof();
       unsigned char c = u[pos_];
       if (c == '"') {
         ++pos_;
         return;
-      }
-      if (sb && sb->pending) {
-        sb->starts.push_back({sb->text.size(), line_, column_at(pos_)});
-        sb->pending = false;
       }
       if (c < 0x20) {
         if (c == '\n' || c == '\r') fail(pos_, "line break inside a string (write it as \\n)");
@@ -533,7 +527,9 @@ class Scanner {
         pos_ += adv;
         continue;
       }
-      std::size_t len = c < 0x80 ? 1 : utf8_len();
+      // A run of well-formed multi-byte sequences at once; utf8_len() reports a bad one.
+      std::size_t len = c < 0x80 ? 1 : utf8_multibyte_run(s_.substr(pos_));
+      if (len == 0) len = utf8_len();
       if constexpr (Store) {
         if (sb)
           sb->text.append(s_.data() + pos_, len);

@@ -193,6 +193,28 @@ std::string ipython_substitute(std::string_view line, const PyEnv& env, bool* un
 
 namespace {
 
+// A set of bytes, for scanning a run of ordinary characters at once.
+class CharSet {
+ public:
+  constexpr explicit CharSet(std::string_view chars) {
+    for (char c : chars) in_[static_cast<unsigned char>(c)] = true;
+  }
+  constexpr bool operator()(char c) const { return in_[static_cast<unsigned char>(c)]; }
+  // The end of the run of bytes outside the set that starts at `from`.
+  std::size_t skip_others(std::string_view s, std::size_t from) const {
+    while (from < s.size() && !in_[static_cast<unsigned char>(s[from])]) ++from;
+    return from;
+  }
+
+ private:
+  bool in_[256] = {};
+};
+
+// What ends an unquoted word part (what run() and word_part() treat specially), and what ends
+// plain text inside double quotes.
+constexpr CharSet kUnquotedStop(" \t\r\n&|;<>()\\'\"$`\x01");
+constexpr CharSet kDoubleQuotedStop("\"\\$`\x01");
+
 class Tokenizer {
  public:
   explicit Tokenizer(std::string_view s) : s_(s) {}
@@ -427,7 +449,9 @@ class Tokenizer {
             continue;
           }
         }
-        word_.text += body[k];
+        std::size_t next = std::min(body.find(kBegin, k + 1), body.size());  // up to the next marker
+        word_.text += body.substr(k, next - k);
+        k = next - 1;
       }
       i_ = j == std::string_view::npos ? s_.size() : j + 1;
       return;
@@ -449,8 +473,10 @@ class Tokenizer {
         } else if (d == kBegin) {
           marker();
         } else {
-          word_.text += d;
-          ++i_;
+          // this character (a '\\' that escapes nothing is one too), then the run of plain ones
+          std::size_t e = kDoubleQuotedStop.skip_others(s_, i_ + 1);
+          word_.text += s_.substr(i_, e - i_);
+          i_ = e;
         }
       }
       if (i_ < s_.size()) ++i_;  // closing quote (an unterminated one runs to the end)
@@ -464,8 +490,10 @@ class Tokenizer {
       backtick();
       return;
     }
-    word_.text += c;
-    ++i_;
+    // an ordinary character: take the run of them ('#' inside a word is one too)
+    std::size_t e = kUnquotedStop.skip_others(s_, i_ + 1);
+    word_.text += s_.substr(i_, e - i_);
+    i_ = e;
   }
 
   SimpleCommand& current() {

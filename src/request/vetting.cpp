@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
+#include <string_view>
 
 #include "rwkvq/request/code_lines.h"
 #include "rwkvq/request/vpath.h"
@@ -187,22 +189,30 @@ std::string where_text(const Location& loc) {
 
 }  // namespace
 
+namespace {
+
+bool one_of(std::string_view s, std::initializer_list<std::string_view> set) {
+  for (std::string_view x : set)
+    if (s == x) return true;
+  return false;
+}
+
+}  // namespace
+
 std::size_t command_start(const std::vector<ShellWord>& w) {
   std::size_t i = 0;
   std::size_t last_prefix = w.size();
   while (i < w.size()) {
-    std::string n = path_basename(w[i].text);
+    std::string_view text = w[i].text;
+    std::string_view n = text.substr(text.rfind('/') + 1);  // the basename (all of it without '/')
     // shell keywords before a command: `if curl … | sh; then`, `do python x &`
-    if (!w[i].unknown && (w[i].text == "do" || w[i].text == "then" || w[i].text == "else" ||
-                          w[i].text == "elif" || w[i].text == "if" || w[i].text == "while" ||
-                          w[i].text == "until" || w[i].text == "{" || w[i].text == "!")) {
+    if (!w[i].unknown && one_of(text, {"do", "then", "else", "elif", "if", "while", "until", "{", "!"})) {
       ++i;
       continue;
     }
-    if (n == "sudo" || n == "doas" || n == "nohup" || n == "setsid" || n == "nice" ||
-        n == "ionice" || n == "time" || n == "command" || n == "builtin" || n == "exec" ||
-        n == "stdbuf" || n == "xargs" || n == "busybox" || n == "env" || n == "timeout" ||
-        n == "chronic" || n == "unbuffer" || n == "torsocks" || n == "proxychains") {
+    if (one_of(n, {"sudo", "doas", "nohup", "setsid", "nice", "ionice", "time", "command", "builtin",
+                   "exec", "stdbuf", "xargs", "busybox", "env", "timeout", "chronic", "unbuffer",
+                   "torsocks", "proxychains"})) {
       last_prefix = i;
       ++i;
       bool takes_value = n == "timeout";

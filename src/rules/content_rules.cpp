@@ -13,33 +13,44 @@ namespace {
 using namespace rules;
 
 // Whole words (letters and digits), lower case.
-std::vector<std::pair<std::string, std::size_t>> words_of(std::string_view text) {
-  std::vector<std::pair<std::string, std::size_t>> out;
+std::vector<std::string> words_of(std::string_view text) {
+  std::vector<std::string> out;
   std::string cur;
-  std::size_t at = 0;
   for (std::size_t i = 0; i <= text.size(); ++i) {
     char c = i < text.size() ? text[i] : ' ';
     if (std::isalnum(static_cast<unsigned char>(c))) {
-      if (cur.empty()) at = i;
       cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     } else if (!cur.empty()) {
-      out.emplace_back(cur, at);
+      out.push_back(std::move(cur));
       cur.clear();
     }
   }
   return out;
 }
 
-// The first listed word or phrase found in `text` ("" if none). Phrases match word by word.
-std::string flagged(std::string_view text, const std::vector<std::string>& list) {
-  auto words = words_of(text);
+// A content list entry with its words, split once per check rather than once per line read.
+struct Phrase {
+  const std::string* entry;
+  std::vector<std::string> words;
+};
+std::vector<Phrase> phrases_of(const std::vector<std::string>& list) {
+  std::vector<Phrase> out;
   for (const std::string& entry : list) {
-    auto want = words_of(entry);
-    if (want.empty()) continue;
+    Phrase p{&entry, words_of(entry)};
+    if (!p.words.empty()) out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// The first listed word or phrase found in `text` ("" if none). Phrases match word by word.
+std::string flagged(std::string_view text, const std::vector<Phrase>& list) {
+  auto words = words_of(text);
+  for (const Phrase& p : list) {
+    const auto& want = p.words;
     for (std::size_t i = 0; i + want.size() <= words.size(); ++i) {
       bool all = true;
-      for (std::size_t k = 0; k < want.size() && all; ++k) all = words[i + k].first == want[k].first;
-      if (all) return entry;
+      for (std::size_t k = 0; k < want.size() && all; ++k) all = words[i + k] == want[k];
+      if (all) return *p.entry;
     }
   }
   return "";
@@ -54,7 +65,7 @@ class Policy : public Rule {
            "(built-in list, extended by content.words in rwkvq.yaml)";
   }
   void check(const Request& req, const RuleContext& ctx, std::vector<Finding>& out) const override {
-    const std::vector<std::string>& list = ctx.settings.content_words;
+    const std::vector<Phrase> list = phrases_of(ctx.settings.content_words);
     const std::string hint =
         "everything a request trains is public (DESIGN §1 rule 10): a maintainer will read this "
         "before queueing it; reword it, or explain it in the description";

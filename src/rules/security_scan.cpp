@@ -705,20 +705,20 @@ bool waited(const Vetting& vt, std::size_t li, std::size_t k) {
 }
 
 std::string mining_word(std::string_view text) {
-  std::string l = to_lower(text);
-  static const char* const words[] = {
+  static constexpr std::string_view words[] = {
       "stratum+tcp://", "stratum+ssl://", "stratum2+tcp://", "stratum+tls://", "xmrig", "xmr-stak",
       "cpuminer", "minerd", "ethminer", "nbminer", "phoenixminer", "lolminer", "gminer",
       "nanominer", "teamredminer", "srbminer", "t-rex", "ccminer", "cgminer", "bfgminer",
       "kawpowminer", "nanopool.org", "minexmr.com", "2miners.com", "f2pool.com", "ethermine.org",
       "moneroocean.stream", "supportxmr.com", "hashvault.pro", "nicehash.com", "herominers.com",
       "unmineable.com", "c3pool.com", "miningpoolhub.com", "hiveon.net"};
-  for (const char* w : words) {
-    std::size_t p = l.find(w);
+  if (text.size() < 5) return "";  // shorter than the shortest name
+  std::string l = to_lower(text);
+  for (std::string_view ws : words) {
+    std::size_t p = l.find(ws);
     if (p == std::string::npos) continue;
-    std::string ws = w;
     // whole names only for the short ones (t-rex inside "t-rexx-dataset" is not a miner)
-    bool url = ws.find("://") != std::string::npos || ws.find('.') != std::string::npos;
+    bool url = ws.find("://") != std::string_view::npos || ws.find('.') != std::string_view::npos;
     if (!url) {
       auto boundary = [&](std::size_t i) {
         return i >= l.size() || !(std::isalnum(static_cast<unsigned char>(l[i])));
@@ -728,7 +728,7 @@ std::string mining_word(std::string_view text) {
         if (ws != "xmrig") continue;  // xmrig is never part of an honest word
       }
     }
-    return "`" + shorten(text, 80) + "` (" + ws + ")";
+    return "`" + shorten(text, 80) + "` (" + std::string(ws) + ")";
   }
   return "";
 }

