@@ -160,8 +160,14 @@ int apply_action(Queue& q, const PartRef& ref, Action action, const ChangeInfo& 
     case Action::Fail:
       if (state != PartState::Running)
         refuse("it is " + std::string(to_string(state)) + ", not running (start it first)");
-      if (info.at && p.started && when < *p.started)
-        refuse("--at " + format_time(when) + " is before the part started (" + format_time(*p.started) + ")");
+      if (p.started && when < *p.started) {
+        if (info.at)
+          refuse("--at " + format_time(when) + " is before the part started (" + format_time(*p.started) + ")");
+        // Without --at the end is this machine's clock: behind the one that recorded the start
+        // (another maintainer's, a runner's), it would record negative hours.
+        refuse("it started at " + format_time(*p.started) + ", after this machine's clock (" + format_time(when) +
+               "): give the real end with --at");
+      }
       p.state = action == Action::Done ? PartState::Done : PartState::Failed;
       p.finished = when;
       if (action == Action::Done && p.started)

@@ -176,6 +176,13 @@ TEST_CASE("done parts keep their real hours; --at records a run after the fact",
   early.at = now - 6 * 3600;
   CHECK_THROWS_WITH(apply_action(q, PartRef{"r1", 0}, Action::Done, early), Catch::Contains("before the part started"));
   CHECK(q.find("r1")->parts[0].state == PartState::Running);  // refused: unchanged
+  // Without --at the end is the clock here: one behind the start (another machine's) is refused,
+  // for done and fail alike, rather than recording negative hours.
+  for (Action a : {Action::Done, Action::Fail})
+    CHECK_THROWS_WITH(apply_action(q, PartRef{"r1", 0}, a, when(now - 6 * 3600)),
+                      Catch::Contains("after this machine's clock") && Catch::Contains("--at"));
+  CHECK(q.find("r1")->parts[0].state == PartState::Running);
+  CHECK_FALSE(q.find("r1")->parts[0].real_hours);
 
   ChangeInfo d = when(now);
   d.at = now - 3600;

@@ -43,7 +43,8 @@ struct ChangeInfo {
   std::string target;  // start: the runner target (default: the request's target)
   // start/done/fail --at: when it really happened (default: now). Refused when later than
   // `now`, or (done/fail) before the part started, or (start) before the previous part finished
-  // or before this part last ended (a retry); the history then also records `now`.
+  // or before this part last ended (a retry); the history then also records `now`. Without it,
+  // a done/fail whose `now` is before the part started (clocks that disagree) is refused too.
   std::optional<Time> at;
 };
 
