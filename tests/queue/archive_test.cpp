@@ -6,9 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "queue/queue_fixtures.h"
+#include "test_util.h"
 #include "rwkvq/core/error.h"
 #include "rwkvq/queue/archive.h"
 #include "rwkvq/queue/intake.h"
@@ -22,17 +22,11 @@ using namespace rwkvq;
 using namespace rwkvq::queue;
 
 namespace {
-struct Dir {
-  fs::path path;
-  Dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("rwkvq-archive-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
+struct Dir : rwkvq::test::TempDir {
+  Dir() : TempDir("rwkvq-archive") {}
 };
 std::string slurp(const fs::path& p) { return read_file_if_exists(p).value_or(""); }
-ChangeInfo who(Time t) { return ChangeInfo{"tester", t, "", "", "", std::nullopt}; }
+using qtest::who;
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
 // A queue file with r1..r3 queued (one part each).

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <random>
 
 #include "queue/queue_fixtures.h"
+#include "test_util.h"
 #include "rwkvq/core/error.h"
 #include "rwkvq/queue/archive.h"
 #include "rwkvq/queue/intake.h"
@@ -20,16 +20,10 @@ using namespace rwkvq;
 using namespace rwkvq::queue;
 
 namespace {
-struct Dir {
-  fs::path path;
-  Dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("rwkvq-learnarch-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
+struct Dir : rwkvq::test::TempDir {
+  Dir() : TempDir("rwkvq-learnarch") {}
 };
-ChangeInfo who(Time t) { return ChangeInfo{"tester", t, "", "", "", std::nullopt}; }
+using qtest::who;
 
 // The summary from the whole history, as learned before summaries kept their archive part.
 std::string full_targets(const QueueStore& store) {

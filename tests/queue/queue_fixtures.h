@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "rwkvq/queue/document.h"
+#include "rwkvq/queue/states.h"
 
 namespace qtest {
 
@@ -43,5 +44,8 @@ inline Queue queue_of(std::vector<Entry> entries) {
   q.requests = std::move(entries);
   return q;
 }
+
+// A change made by "tester" at `t`.
+inline ChangeInfo who(Time t) { return ChangeInfo{"tester", t, "", "", "", std::nullopt}; }
 
 }  // namespace qtest

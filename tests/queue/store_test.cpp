@@ -25,7 +25,7 @@ fs::path temp_dir() {
   return d;
 }
 std::string slurp(const fs::path& p) { return *read_file_if_exists(p); }
-ChangeInfo who(Time t) { return ChangeInfo{"tester", t, "", "", "", std::nullopt}; }
+using qtest::who;
 }  // namespace
 
 TEST_CASE("a missing queue reads empty and is created (with folders) on first add", "[queue][store]") {
