@@ -9,6 +9,7 @@
 #include "rwkvq/estimate/estimate.h"
 #include "rwkvq/request/request.h"
 #include "rwkvq/util/strings.h"
+#include "rwkvq/util/fmath.h"
 
 namespace rwkvq::cli {
 
@@ -39,7 +40,7 @@ long long parse_count(const std::string& text, const std::string& flag) {
     std::size_t used = 0;
     double d = std::stod(t, &used);
     if (used == t.size() && std::isfinite(d) && d * mult >= 1 && d * mult < 1e18)
-      return static_cast<long long>(std::llround(d * mult));
+      return static_cast<long long>(fm::llround(d * mult));
   } catch (const std::exception&) {
   }
   throw UsageError(flag + ": expected a positive count such as 1500000000, 1.5e9 or 1.5B, not '" + text + "'");

@@ -38,6 +38,7 @@
 #include "rwkvq/net/lookup.h"
 #include "rwkvq/request/vpath.h"
 #include "rwkvq/util/strings.h"
+#include "rwkvq/util/fmath.h"
 
 namespace rwkvq {
 
@@ -499,7 +500,7 @@ class Estimator {
       const net::Lookup* l = opt_.net->find(std::string(trim(*c.source.value)));
       if (l && l->dataset_bytes && *l->dataset_bytes > 0) {
         const double bpt = s_.estimate.bytes_per_token;
-        const long long per_epoch = std::llround(static_cast<double>(*l->dataset_bytes) / bpt);
+        const long long per_epoch = fm::llround(static_cast<double>(*l->dataset_bytes) / bpt);
         const long long epochs = e.max_epochs && *e.max_epochs > 0 ? *e.max_epochs : 1;
         const long long v = per_epoch * epochs;
         char bpt_text[32];
@@ -578,7 +579,7 @@ RequestEstimate estimate_request(const Request& req, const Settings& settings, c
       if (h > settings.limits.max_hours) evals[ti].hours_ok = false;
     }
   }
-  const std::string limit_h = std::to_string(static_cast<long long>(std::llround(settings.limits.max_hours)));
+  const std::string limit_h = std::to_string(static_cast<long long>(fm::llround(settings.limits.max_hours)));
   int chosen = -1;
   if (est.targets_.empty()) {
     out.target_reason = "no targets configured";

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rwkvq/estimate/estimate.h"
+#include "rwkvq/util/fmath.h"
 
 namespace rwkvq {
 
@@ -14,7 +15,7 @@ nlohmann::ordered_json opt(const std::optional<T>& v) {
 }
 nlohmann::ordered_json round2(const std::optional<double>& v) {
   if (!v) return nullptr;
-  return std::round(*v * 100.0) / 100.0;
+  return fm::round(*v * 100.0) / 100.0;
 }
 }  // namespace
 

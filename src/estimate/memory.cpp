@@ -61,9 +61,13 @@ MemoryEstimate memory_per_gpu(const MemoryInput& in, const Limits& limits) {
     // Shape unknown: take the release whose size is nearest (log scale).
     struct S { long long L, D; };
     const S shapes[] = {{12, 768}, {24, 1024}, {24, 2048}, {32, 2560}, {32, 4096}, {40, 5120}};
+    // |log N - log P| compared as the ratio max(N, P) / min(N, P): the same order without libm
+    // (util/fmath.h).
+    const double n = std::max(1.0, N);
     double best = 1e300;
     for (const auto& s : shapes) {
-      double d = std::fabs(std::log(std::max(1.0, N)) - std::log(static_cast<double>(rwkv_params(s.L, s.D, V))));
+      const double p = static_cast<double>(rwkv_params(s.L, s.D, V));
+      const double d = n > p ? n / p : p / n;
       if (d < best) { best = d; L = s.L; D = s.D; }
     }
   }

@@ -7,6 +7,7 @@
 
 #include "rwkvq/util/match.h"
 #include "rwkvq/util/strings.h"
+#include "rwkvq/util/fmath.h"
 
 namespace rwkvq {
 
@@ -125,7 +126,7 @@ std::optional<NameSize> size_from_name(std::string_view name) {
         return out;
       }
     }
-    out.params = static_cast<long long>(std::llround(billions * 1e9));
+    out.params = static_cast<long long>(fm::llround(billions * 1e9));
     out.vocab_size.reset();
     out.vocab_assumed = false;
     out.what = "nominal size " + t;

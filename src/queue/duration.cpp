@@ -1,4 +1,5 @@
 #include "rwkvq/queue/duration.h"
+#include "rwkvq/util/fmath.h"
 
 #include <cmath>
 #include <cstdio>
@@ -44,7 +45,7 @@ std::optional<double> parse_duration_hours(std::string_view s) {
 
 std::string format_hours(std::optional<double> hours) {
   if (!hours) return "?";
-  long minutes = std::lround(*hours * 60);
+  long minutes = fm::llround(*hours * 60);
   if (minutes < 0) minutes = 0;
   const long d = minutes / (24 * 60), h = (minutes / 60) % 24, m = minutes % 60;
   char buf[48];
@@ -65,7 +66,7 @@ std::optional<Time> parse_at(std::string_view text, Time now) {
     while (!d.empty() && d.back() == ' ') d.remove_suffix(1);
     auto h = parse_duration_hours(d);
     if (!h) return std::nullopt;
-    return now - static_cast<Time>(std::llround(*h * 3600.0));
+    return now - static_cast<Time>(fm::llround(*h * 3600.0));
   }
   return parse_time(text);
 }

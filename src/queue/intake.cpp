@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "rwkvq/util/strings.h"
+#include "rwkvq/util/fmath.h"
 
 namespace rwkvq::queue {
 
@@ -27,7 +28,7 @@ std::string clean(std::string_view s) {
   return out;
 }
 
-double round2(double h) { return std::round(h * 100) / 100; }
+double round2(double h) { return fm::round(h * 100) / 100; }
 
 }  // namespace
 

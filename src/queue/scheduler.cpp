@@ -9,6 +9,7 @@
 #include "rwkvq/core/error.h"
 #include "rwkvq/queue/duration.h"
 #include "rwkvq/queue/states.h"
+#include "rwkvq/util/fmath.h"
 
 namespace rwkvq::queue {
 
@@ -194,7 +195,7 @@ Plan plan_queue(const Queue& q, const PriorityWeights& w, const std::vector<Node
                                         : node < plan.nodes.size() ? std::string_view(plan.nodes[node].target)
                                                                    : std::string_view(e.target));
     const Time start = p.started.value_or(from);
-    Time end = hours ? start + static_cast<Time>(std::llround(*hours * 3600)) : from;
+    Time end = hours ? start + static_cast<Time>(fm::llround(*hours * 3600)) : from;
     const bool overdue = end < from || !hours;
     if (end < from) end = from;
     if (node < plan.nodes.size()) {
@@ -244,7 +245,7 @@ Plan plan_queue(const Queue& q, const PriorityWeights& w, const std::vector<Node
       const auto h = part_hours(e, p, target);
       if (!h) continue;
       const Time start = std::max(free_at[n], t);
-      const Time end = start + std::max<Time>(1, static_cast<Time>(std::llround(*h * 3600)));
+      const Time end = start + std::max<Time>(1, static_cast<Time>(fm::llround(*h * 3600)));
       if (best == plan.nodes.size() || end < best_end || (end == best_end && *h > best_hours)) {
         best = n;
         best_start = start;

@@ -9,6 +9,7 @@
 #include "rwkvq/estimate/memory.h"
 #include "rwkvq/rules/rule.h"
 #include "rwkvq/util/strings.h"
+#include "rwkvq/util/fmath.h"
 
 namespace rwkvq {
 namespace {
@@ -130,7 +131,7 @@ class HoursRule final : public Rule {
     for (const auto& part : est.parts) {
       const double h = part.hours.value_or(part.known_hours);
       if (!(h > max)) continue;
-      const long long parts_needed = static_cast<long long>(std::ceil(h / max));
+      const long long parts_needed = static_cast<long long>(fm::ceil(h / max));
       Location loc;
       if (!part.stages.empty()) loc = part.stages.front().loc;
       if (loc.file.empty()) loc.file = part.name;

@@ -22,6 +22,7 @@
 #include "rwkvq/queue/states.h"
 #include "rwkvq/util/atomic_file.h"
 #include "rwkvq/util/strings.h"
+#include "rwkvq/util/fmath.h"
 
 namespace rwkvq::cli::qcli {
 namespace {
@@ -305,7 +306,7 @@ int run_plan(const QueueOptions& o, const GlobalOptions& g) {
         const auto& it = plan.items[i];
         if (it.node != n.name) continue;
         const int c0 = static_cast<int>(static_cast<double>(std::max(it.start, plan.from) - plan.from) / per_col);
-        const int c1 = std::max(c0 + 1, static_cast<int>(std::ceil(static_cast<double>(it.end - plan.from) / per_col)));
+        const int c1 = std::max(c0 + 1, static_cast<int>(fm::ceil(static_cast<double>(it.end - plan.from) / per_col)));
         const char ch = legend ? chart_label(i)[0] : ((i % 2) ? '=' : '#');
         for (int c = std::max(0, c0); c < std::min(width, c1); ++c) row[static_cast<std::size_t>(c)] = ch;
       }

@@ -15,6 +15,7 @@
 #include "rwkvq/request/python_tokens.h"
 #include "rwkvq/request/vpath.h"
 #include "rwkvq/util/strings.h"
+#include "rwkvq/util/fmath.h"
 
 namespace rwkvq {
 
@@ -401,7 +402,10 @@ class Parser {
         }
         r = op == "//" ? d : m;
       } else if (op == "**") {
-        if (q < 0) return val(make_float(std::pow(static_cast<double>(p), static_cast<double>(q))));
+        if (q < 0) {
+          const auto f = fm::pow(static_cast<double>(p), static_cast<double>(q));
+          return f ? val(make_float(*f)) : unk("** needs libm, which cannot be loaded");
+        }
         r = 1;
         for (long long k = 0; k < q; ++k) {
           if (__builtin_mul_overflow(r, p, &r)) return unk("integer overflow");
@@ -428,7 +432,10 @@ class Parser {
       if (q == 0) return unk("division by zero");
       return val(make_float(p - std::floor(p / q) * q));
     }
-    if (op == "**") return val(make_float(std::pow(p, q)));
+    if (op == "**") {
+      const auto f = fm::pow(p, q);
+      return f ? val(make_float(*f)) : unk("** needs libm, which cannot be loaded");
+    }
     return unk("unsupported operator " + op);
   }
 
@@ -675,7 +682,7 @@ class Parser {
       if (r == "round") {
         if (!is_num(v)) return unk("round() of a non-number");
         if (c.pos.size() > 1) return unk("round() with digits");
-        return val(make_int(static_cast<long long>(std::nearbyint(as_double(v)))));
+        return val(make_int(static_cast<long long>(fm::nearbyint(as_double(v)))));
       }
       if (r == "int") {
         if (v.kind == Value::Kind::Float) {
