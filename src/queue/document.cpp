@@ -396,10 +396,208 @@ bool fast_decimal(std::string_view tok, double& out) {
   return true;
 }
 
+
+// rwkvq's own layout of a request (put_entry: its fields in that order, ", " and ": " between
+// them, strings without escapes), read by literal compares instead of the general object loop
+// (no whitespace skipping, no field-name dispatch). It accepts only text the general reader
+// reads to the same Entry, checking what the general reader checks; anything else (another order
+// or spacing, escapes, a value the general reader refuses, dispatch, run and pr records) returns
+// false, and the general reader reads the request again from its start, with its errors.
+class LayoutReader {
+ public:
+  LayoutReader(std::string_view text, std::size_t at) : t_(text), i_(at) {}
+  std::size_t pos() const { return i_; }
+
+  bool entry(Entry& e, std::size_t& id_pos) {
+    if (!lit("{\"id\": ")) return false;
+    id_pos = i_;
+    if (!str(e.id)) return false;
+    if (e.id.size() < 2 || e.id.size() > 19 || e.id[0] != 'r' ||
+        !std::all_of(e.id.begin() + 1, e.id.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return false;
+    if (!lit(", \"folder\": ") || !str(e.folder) || e.folder.empty()) return false;
+    if (!lit(", \"title\": ") || !str(e.title)) return false;
+    if (!lit(", \"handle\": ") || !str(e.handle)) return false;
+    if (!lit(", \"kind\": ") || !str(e.kind)) return false;
+    const auto& kinds = known_kinds();
+    if (std::find(kinds.begin(), kinds.end(), e.kind) == kinds.end()) return false;
+    if (!lit(", \"target\": ") || !str(e.target)) return false;
+    if (!lit(", \"submitted\": ") || !time(e.submitted)) return false;
+    if (!lit(", \"since\": ") || !time(e.since)) return false;
+    long long v = 0;
+    if (!lit(", \"boost\": ") || !integer(-1000000, 1000000, v)) return false;
+    e.boost = static_cast<int>(v);
+    std::string_view state;
+    if (!lit(", \"state\": ") || !str(state) || (state != "done" && !parse_part_state(state))) return false;
+    if (!lit(", \"parts\": [")) return false;
+    auto& parts = scratch_parts();
+    parts.clear();
+    for (;;) {
+      parts.emplace_back();
+      if (!part(parts.back(), parts.size() - 1)) return false;
+      if (lit("]")) break;
+      if (!lit(", ")) return false;
+    }
+    e.parts.assign(std::make_move_iterator(parts.begin()), std::make_move_iterator(parts.end()));
+    if (!lit(", \"history\": [")) return false;
+    if (!lit("]")) {
+      auto& hist = scratch_history();
+      hist.clear();
+      for (;;) {
+        hist.emplace_back();
+        if (!change(hist.back())) return false;
+        if (lit("]")) break;
+        if (!lit(", ")) return false;
+      }
+      e.history.assign(std::make_move_iterator(hist.begin()), std::make_move_iterator(hist.end()));
+    }
+    return lit("}");
+  }
+
+ private:
+  // Parts and history entries are gathered here and copied once at their final size (instead
+  // of the vectors growing 1, 2, 4, 8 for each request).
+  static std::vector<Part>& scratch_parts() {
+    static thread_local std::vector<Part> v;
+    return v;
+  }
+  static std::vector<HistoryEntry>& scratch_history() {
+    static thread_local std::vector<HistoryEntry> v;
+    return v;
+  }
+
+  bool part(Part& p, std::size_t index) {
+    long long n = 0;
+    if (!lit("{\"n\": ") || !integer(1, 1000000, n) || static_cast<std::size_t>(n) != index + 1) return false;
+    p.n = static_cast<int>(n);
+    if (!lit(", \"notebook\": ") || !str(p.notebook) || p.notebook.empty()) return false;
+    if (!lit(", \"hours\": ") || !number(p.hours)) return false;
+    std::string_view state;
+    if (!lit(", \"state\": ") || !str(state)) return false;
+    const auto ps = parse_part_state(state);
+    if (!ps) return false;
+    p.state = *ps;
+    if (!lit(", \"node\": ") || !str(p.node)) return false;
+    if (!lit(", \"started\": ") || !opt_time(p.started)) return false;
+    if (!lit(", \"finished\": ") || !opt_time(p.finished)) return false;
+    if (lit(", \"on\": {") && !lit("}")) {
+      for (;;) {
+        std::string_view target;
+        TargetFit f;
+        if (!str(target) || !lit(": {\"hours\": ") || !number(f.hours)) return false;
+        if (!lit(", \"fits\": ")) return false;
+        if (lit("true")) f.fits = true;
+        else if (lit("false")) f.fits = false;
+        else if (!lit("null")) return false;
+        if (lit(", \"utilisation\": ")) {
+          if (!number(f.utilisation)) return false;
+          if (f.utilisation && (*f.utilisation <= 0 || *f.utilisation > 1)) return false;
+        }
+        if (!lit("}")) return false;
+        p.on[std::string(target)] = f;
+        if (lit("}")) break;
+        if (!lit(", ")) return false;
+      }
+    }
+    if (lit(", \"flops\": ") && !number(p.flops)) return false;
+    if (lit(", \"ran_on\": ") && !str(p.ran_on)) return false;
+    if (lit(", \"real_hours\": ") && !number(p.real_hours)) return false;
+    return lit("}");
+  }
+
+  bool change(HistoryEntry& h) {
+    if (!lit("{\"at\": ") || !time(h.at)) return false;
+    if (!lit(", \"by\": ") || !str(h.by)) return false;
+    if (!lit(", \"action\": ") || !str(h.action) || h.action.empty()) return false;
+    long long part = 0;
+    if (!lit(", \"part\": ") || !integer(0, 1000000, part)) return false;
+    h.part = static_cast<int>(part);
+    if (lit(", \"reason\": ") && !str(h.reason)) return false;
+    if (lit(", \"recorded\": ") && !opt_time(h.recorded)) return false;
+    return lit("}");
+  }
+
+  template <std::size_t N>
+  bool lit(const char (&s)[N]) {
+    if (t_.size() - i_ < N - 1 || std::memcmp(t_.data() + i_, s, N - 1) != 0) return false;
+    i_ += N - 1;
+    return true;
+  }
+  // A string without escapes or control characters: its bytes as they are, as the general reader takes them.
+  bool str(std::string_view& out) {
+    if (i_ >= t_.size() || t_[i_] != '"') return false;
+    const std::size_t start = i_ + 1;
+    const std::size_t end = scan_plain(t_, start);
+    if (end >= t_.size() || t_[end] != '"') return false;
+    out = t_.substr(start, end - start);
+    i_ = end + 1;
+    return true;
+  }
+  bool str(std::string& out) {
+    std::string_view v;
+    if (!str(v)) return false;
+    out.assign(v.data(), v.size());
+    return true;
+  }
+  bool time(Time& out) {
+    std::string_view v;
+    if (!str(v)) return false;
+    const auto t = parse_time(v);
+    if (!t) return false;
+    out = *t;
+    return true;
+  }
+  bool opt_time(std::optional<Time>& out) {
+    if (lit("null")) { out.reset(); return true; }
+    Time t = 0;
+    if (!time(t)) return false;
+    out = t;
+    return true;
+  }
+  // An integer as JSON writes it (no leading zeros, at most 18 digits) within [lo, hi].
+  bool integer(long long lo, long long hi, long long& out) {
+    std::size_t j = i_;
+    const bool neg = j < t_.size() && t_[j] == '-';
+    if (neg) ++j;
+    const std::size_t d0 = j;
+    long long v = 0;
+    while (j < t_.size() && t_[j] >= '0' && t_[j] <= '9') v = v * 10 + (t_[j++] - '0');
+    if (j == d0 || j - d0 > 18 || (j - d0 > 1 && t_[d0] == '0')) return false;
+    if (neg) v = -v;
+    if (v < lo || v > hi) return false;
+    out = v;
+    i_ = j;
+    return true;
+  }
+  // null, or a JSON number without exponent that fast_decimal reads, >= 0 (as Reader::hours).
+  bool number(std::optional<double>& out) {
+    if (lit("null")) { out.reset(); return true; }
+    std::size_t j = i_;
+    if (j < t_.size() && t_[j] == '-') ++j;
+    const std::size_t d0 = j;
+    while (j < t_.size() && t_[j] >= '0' && t_[j] <= '9') ++j;
+    if (j == d0 || (j - d0 > 1 && t_[d0] == '0')) return false;
+    if (j < t_.size() && t_[j] == '.') {
+      const std::size_t f0 = ++j;
+      while (j < t_.size() && t_[j] >= '0' && t_[j] <= '9') ++j;
+      if (j == f0) return false;
+    }
+    if (j < t_.size() && (t_[j] == 'e' || t_[j] == 'E')) return false;
+    double d = 0;
+    if (!fast_decimal(t_.substr(i_, j - i_), d) || !std::isfinite(d) || d < 0) return false;
+    out = d;
+    i_ = j;
+    return true;
+  }
+
+  std::string_view t_;
+  std::size_t i_;
+};
+
 class Reader {
  public:
-  Reader(std::string_view text, const std::string& path, int first_line = 1)
-      : t_(text), path_(path), line_base_(first_line - 1) {}
+  Reader(std::string_view text, const std::string& path, int first_line = 1, bool layout = true)
+      : t_(text), path_(path), line_base_(first_line - 1), layout_(layout) {}
 
   // One request object (a line of the archive), the whole text.
   Entry request() {
@@ -896,6 +1094,14 @@ class Reader {
   }
 
   Entry entry(std::size_t& id_pos) {
+    if (layout_) {
+      LayoutReader fast(t_, i_);
+      Entry e;
+      if (fast.entry(e, id_pos)) {
+        i_ = fast.pos();
+        return e;
+      }
+    }
     Entry e;
     const std::size_t start = i_;
     unsigned seen = 0;
@@ -968,6 +1174,7 @@ class Reader {
   std::size_t i_ = 0;
   const std::string& path_;
   int line_base_ = 0;
+  bool layout_ = true;  // try LayoutReader first for each request
   static constexpr std::size_t kMaxDepth = 16;
   std::array<Seg, kMaxDepth> path_stack_{};
   std::size_t depth_ = 0;
@@ -975,17 +1182,25 @@ class Reader {
 
 }  // namespace
 
-Queue parse_queue(std::string_view text, const std::string& path) {
+namespace {
+Queue read_queue(std::string_view text, const std::string& path, bool layout) {
   std::string_view body = text;
   if (body.size() >= 3 && body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
   if (std::all_of(body.begin(), body.end(),
                   [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }))
     return Queue{};
-  return Reader(text, path).document();
+  return Reader(text, path, 1, layout).document();
 }
+}  // namespace
+
+Queue parse_queue(std::string_view text, const std::string& path) { return read_queue(text, path, true); }
+Queue parse_queue_general(std::string_view text, const std::string& path) { return read_queue(text, path, false); }
 
 Entry parse_request(std::string_view text, const std::string& path, int line) {
   return Reader(text, path, line).request();
+}
+Entry parse_request_general(std::string_view text, const std::string& path, int line) {
+  return Reader(text, path, line, false).request();
 }
 
 // ---------------------------------------------------------------- writing

@@ -127,6 +127,11 @@ std::string request_line(const Entry& e);
 // One request object (an archive line, `line` its line number for error positions). Throws
 // InputError "PATH:LINE:COL: message".
 Entry parse_request(std::string_view text, const std::string& path, int line);
+// The same two readers without their fast path for the layout rwkvq writes (each request is
+// first read by literal compares of that layout; anything else goes to the general reader):
+// for the tests that compare the two.
+Queue parse_queue_general(std::string_view text, const std::string& path);
+Entry parse_request_general(std::string_view text, const std::string& path, int line);
 
 // Line and column (1-based, bytes) of a byte offset.
 std::pair<int, int> line_col(std::string_view text, std::size_t offset);
