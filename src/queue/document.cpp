@@ -112,11 +112,18 @@ std::optional<Time> parse_time(std::string_view s) {
   // What the queue writes ("2024-05-01T12:00:00Z"), a valid date and time: computed here
   // (timegm and the check below agree on it); anything else takes the general path.
   if (s.size() == 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == 'Z') {
-    std::size_t k = 0;
-    int y, mo, d, h, mi, se;
-    if (read_int(s, k, 4, y) && (k = 5, read_int(s, k, 2, mo)) && (k = 8, read_int(s, k, 2, d)) &&
-        (k = 11, read_int(s, k, 2, h)) && (k = 14, read_int(s, k, 2, mi)) && (k = 17, read_int(s, k, 2, se)) &&
-        mo >= 1 && mo <= 12 && d >= 1 && static_cast<unsigned>(d) <= days_in_month(y, static_cast<unsigned>(mo)) &&
+    // The 14 digits, each checked, without a call per field.
+    unsigned dg[20];
+    bool digits = true;
+    for (std::size_t k : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
+      dg[k] = static_cast<unsigned>(static_cast<unsigned char>(s[k])) - '0';
+      digits &= dg[k] <= 9;
+    }
+    const auto two = [&](std::size_t k) { return static_cast<int>(dg[k] * 10 + dg[k + 1]); };
+    const int y = digits ? static_cast<int>(dg[0] * 1000 + dg[1] * 100 + dg[2] * 10 + dg[3]) : 0;
+    const int mo = digits ? two(5) : 0, d = digits ? two(8) : 0, h = digits ? two(11) : 0;
+    const int mi = digits ? two(14) : 0, se = digits ? two(17) : 0;
+    if (digits && mo >= 1 && mo <= 12 && d >= 1 && static_cast<unsigned>(d) <= days_in_month(y, static_cast<unsigned>(mo)) &&
         h <= 23 && mi <= 59 && se <= 59)
       return days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 + se;
   }
@@ -536,7 +543,7 @@ class LayoutReader {
   bool str(std::string& out) {
     std::string_view v;
     if (!str(v)) return false;
-    out.assign(v.data(), v.size());
+    out = std::string(v);  // constructed at its size (assign goes through _M_replace)
     return true;
   }
   bool time(Time& out) {

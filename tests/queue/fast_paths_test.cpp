@@ -331,3 +331,105 @@ TEST_CASE("queue fast paths: the learned summary reads as nlohmann reads it", "[
     CHECK(a == b);
   }
 }
+
+namespace {
+// Both readers of a request: the same request (written back byte for byte the same) or the same error.
+void same_request(const std::string& line, int& parsed) {
+  std::string fast, general, fast_err, general_err;
+  try { fast = request_line(parse_request(line, "a.jsonl", 7)); } catch (const InputError& e) { fast_err = e.what(); }
+  try { general = request_line(parse_request_general(line, "a.jsonl", 7)); } catch (const InputError& e) { general_err = e.what(); }
+  INFO(line);
+  REQUIRE(fast_err == general_err);
+  REQUIRE(fast == general);
+  parsed += fast_err.empty();
+}
+void same_queue(const std::string& text, int& parsed) {
+  std::string fast, general, fast_err, general_err;
+  try { fast = serialize_queue(parse_queue(text, "q.json")); } catch (const InputError& e) { fast_err = e.what(); }
+  try { general = serialize_queue(parse_queue_general(text, "q.json")); } catch (const InputError& e) { general_err = e.what(); }
+  INFO(text);
+  REQUIRE(fast_err == general_err);
+  REQUIRE(fast == general);
+  parsed += fast_err.empty();
+}
+// A request as the queue holds it: estimates on two targets, done parts, a history.
+Entry busy_entry(std::mt19937& rnd, int i) {
+  Entry e = qtest::make(i, {std::nullopt}, "community");
+  e.folder = "/requests/" + std::to_string(i);
+  e.title = "Request " + std::to_string(i);
+  e.handle = "@u" + std::to_string(i);
+  e.target = "1x24vgb";
+  e.submitted = 1714564800 + static_cast<Time>(rnd() % 3000000);
+  e.since = e.submitted;
+  e.boost = static_cast<int>(rnd() % 7) - 3;
+  e.parts.clear();
+  for (int k = 1; k <= 1 + static_cast<int>(rnd() % 3); ++k) {
+    Part p;
+    p.n = k;
+    p.notebook = "training-notebook-part" + std::to_string(k) + ".ipynb";
+    if (rnd() % 4) p.hours = static_cast<double>(rnd() % 1200) / 100.0;
+    p.on["8x24vgb"] = TargetFit{p.hours ? std::optional<double>(*p.hours / 7) : std::nullopt, true, std::nullopt};
+    if (rnd() % 2) {
+      p.state = PartState::Done;
+      p.node = "node-a";
+      p.started = e.submitted + 3600;
+      p.finished = *p.started + 7200;
+      p.on["1x24vgb"] = TargetFit{p.hours, true, 0.35};
+      p.ran_on = "1x24vgb";
+      p.real_hours = 2.0;
+      e.history.push_back(HistoryEntry{*p.started, "bench", "start", k, "", std::nullopt});
+      e.history.push_back(HistoryEntry{*p.finished, "bench", "done", k, rnd() % 3 ? "" : "why", std::nullopt});
+    }
+    if (rnd() % 5 == 0) p.flops = 1.5e18;
+    e.parts.push_back(p);
+  }
+  return e;
+}
+}  // namespace
+
+TEST_CASE("queue fast paths: the layout reader reads requests as the general reader does", "[queue][fast]") {
+  std::mt19937 rnd(31);
+  int parsed = 0;
+  // Written by rwkvq (odd strings: the ones with escapes go to the general reader), and dispatch,
+  // run and pr records (read by the general reader alone).
+  for (int k = 0; k < 200; ++k) {
+    Queue q = odd_queue(rnd, 4, 20, k % 2 == 0);
+    if (k % 3 == 0) {
+      q.requests[0].pr = 12;
+      q.requests[0].pr_author = "someone";
+      q.requests[1].parts[0].dispatch = DispatchRecord{1714564800, "me", "o/r", "w.yml", "main", {{"a", "b"}}};
+      q.requests[1].parts[0].run = RunRecord{7, "https://x/7", "completed", "success", std::nullopt, std::nullopt};
+    }
+    const std::string text = serialize_queue(q);
+    same_queue(text, parsed);
+    REQUIRE(serialize_queue(parse_queue(text, "q.json")) == text);
+    for (const auto& e : q.requests) same_request(request_line(e), parsed);
+  }
+  // Mutated: whatever the layout reader accepts, the general reader reads the same; what it
+  // refuses, the general reader reads or refuses with its own error.
+  std::vector<Entry> entries;
+  for (int i = 1; i <= 3; ++i) entries.push_back(busy_entry(rnd, i));
+  const std::string line = request_line(entries[2]);
+  const std::string text = serialize_queue(qtest::queue_of(entries));
+  static const char* const kTokens[] = {"{", "}", "[", "]", "\"", ",", ":", " ", "\\", "\\\"", "\\u0041", "0", "1",
+                                        "9", "-", ".", "e", "E", "+", "null", "true", "false", "01", "1e2", "-0",
+                                        "\n", "\t", "\x01", "\xC3\xA9", "\"x\": 1, ", ", \"x\": 1", "2024-02-30"};
+  for (int k = 0; k < 30000; ++k) {
+    std::string t = k % 2 ? line : text;
+    for (int m = 1 + static_cast<int>(rnd() % 3); m > 0; --m) {
+      const std::size_t at = rnd() % t.size();
+      switch (rnd() % 4) {
+        case 0: t[at] = kTokens[rnd() % 26][0]; break;
+        case 1: t.erase(at, 1 + rnd() % 4); break;
+        case 2: t.insert(at, kTokens[rnd() % (sizeof kTokens / sizeof *kTokens)]); break;
+        default: {  // a digit or a time's field changed in place: values the checks refuse or accept
+          const std::size_t d = t.find_first_of("0123456789", at);
+          if (d != std::string::npos) t[d] = static_cast<char>('0' + rnd() % 10);
+        }
+      }
+    }
+    if (k % 2) same_request(t, parsed);
+    else same_queue(t, parsed);
+  }
+  CHECK(parsed > 1000);
+}
