@@ -11,6 +11,7 @@
 #include <cstring>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "rwkvq/core/error.h"
 #include "rwkvq/util/atomic_file.h"
@@ -43,6 +44,9 @@ Archive parse_archive(std::string_view text, const std::string& path, std::size_
   int line = 1;
   for (std::size_t i = 0; i < from; ++i) line += text[i] == '\n';
   std::unordered_map<std::string, std::size_t> index;
+  // A request line is ~1 KB: reserved, the requests are not moved as the vector grows.
+  a.requests.reserve((text.size() - from) / 1024 + 1);
+  index.reserve((text.size() - from) / 1024 + 1);
   std::size_t pos = from;
   a.complete = from;
   while (pos < text.size()) {
@@ -233,13 +237,18 @@ long long append_to_archive(const fs::path& archive, const std::vector<const Ent
 }
 
 Queue with_archive(Queue active, Archive archived) {
-  std::set<std::string_view> ids;
+  // The active ids as views: the active requests do not move while they are looked up (the
+  // vector grows only after), and each archived request is moved once.
+  std::unordered_set<std::string_view> ids;
+  ids.reserve(active.requests.size());
   for (const auto& e : active.requests) ids.insert(e.id);
-  std::vector<Entry> extra;
+  std::vector<Entry*> extra;
+  extra.reserve(archived.requests.size());
   for (auto& e : archived.requests)
-    if (!ids.count(e.id)) extra.push_back(std::move(e));
-  active.requests.insert(active.requests.end(), std::make_move_iterator(extra.begin()),
-                         std::make_move_iterator(extra.end()));
+    if (!ids.count(e.id)) extra.push_back(&e);
+  ids.clear();
+  active.requests.reserve(active.requests.size() + extra.size());
+  for (Entry* e : extra) active.requests.push_back(std::move(*e));
   return active;
 }
 

@@ -433,3 +433,33 @@ TEST_CASE("queue fast paths: the layout reader reads requests as the general rea
   }
   CHECK(parsed > 1000);
 }
+
+namespace rwkvq::cli::qcli {
+std::string fixed(double v, int digits);  // src/cli/queue/common.h (not on the tests' include path)
+}
+
+TEST_CASE("queue fast paths: numbers in the queue's tables are formatted as printf's %.*f", "[queue][fast]") {
+  std::mt19937 rnd(17);
+  auto reference = [](double v, int digits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return std::string(buf);
+  };
+  std::vector<double> values = {0.0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.125, 0.045, 1e300, -1e300, 1e-300,
+                                123456789.125, std::nan(""), -std::nan(""), INFINITY, -INFINITY};
+  for (int k = 0; k < 200000; ++k) {
+    switch (k % 4) {
+      case 0: values.push_back(odd_number(rnd)); break;
+      case 1: values.push_back(static_cast<double>(rnd() % 100000) / 1000.0 - 50.0); break;  // ties at .xx5
+      case 2: values.push_back(std::ldexp(static_cast<double>(rnd()), static_cast<int>(rnd() % 80) - 60)); break;
+      default: {
+        std::uint64_t bits = (static_cast<std::uint64_t>(rnd()) << 32) ^ rnd();
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        values.push_back(d);
+      }
+    }
+  }
+  for (double v : values)
+    for (int digits : {0, 1, 2, 3}) REQUIRE(rwkvq::cli::qcli::fixed(v, digits) == reference(v, digits));
+}
