@@ -1214,16 +1214,35 @@ Entry parse_request_general(std::string_view text, const std::string& path, int 
 
 namespace {
 
+// The first byte at or after `i` that is not printable ASCII other than '"' and '\\' (a control
+// character, '"', '\\' or a byte >= 0x80), or s.size(): eight bytes at a time, as scan_plain.
+std::size_t scan_printable_ascii(std::string_view s, std::size_t i) {
+  const std::size_t n = s.size();
+  const char* p = s.data();
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (i + 8 <= n) {
+      std::uint64_t x;
+      std::memcpy(&x, p + i, 8);
+      const std::uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+      const std::uint64_t hit = (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & highs;
+      if (hit) return i + static_cast<std::size_t>(std::countr_zero(hit) >> 3);
+      i += 8;
+    }
+  }
+  while (i < n && static_cast<unsigned char>(p[i]) >= 0x20 && static_cast<unsigned char>(p[i]) < 0x80 && p[i] != '"' &&
+         p[i] != '\\')
+    ++i;
+  return i;
+}
+
 // JSON string with escapes; invalid UTF-8 becomes U+FFFD, so the file always parses.
 void put_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
     // A run of printable ASCII other than '"' and '\\' is copied as it is.
-    std::size_t j = i;
-    while (j < s.size() && static_cast<unsigned char>(s[j]) >= 0x20 && static_cast<unsigned char>(s[j]) < 0x80 &&
-           s[j] != '"' && s[j] != '\\')
-      ++j;
+    std::size_t j = scan_printable_ascii(s, i);
     if (j > i) {
       out.append(s.data() + i, j - i);
       i = j;
