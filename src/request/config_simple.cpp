@@ -130,6 +130,33 @@ class Reader {
     return std::string(v);
   }
 
+  // One scalar of a flow collection at v[k] (quoted, or plain up to one of `stops`): its text,
+  // with k moved past it. Plain scalars holding anything YAML-special are declined.
+  static bool flow_scalar(std::string_view v, std::size_t& k, int col, std::string_view stops, Scalar& s) {
+    s.col = col + static_cast<int>(k);
+    if (v[k] == '\'' || v[k] == '"') {
+      auto q = quoted(v.substr(k));
+      if (!q) return false;
+      s.text = std::move(q->first);
+      k += q->second;
+      return true;
+    }
+    if (std::string_view("[]{}#&*!|>%@`,?:'\"").find(v[k]) != std::string_view::npos) return false;
+    if (v[k] == '-' && (k + 1 >= v.size() || v[k + 1] == ' ')) return false;
+    std::size_t e = k;
+    while (e < v.size() && stops.find(v[e]) == std::string_view::npos) {
+      if (std::string_view("[]{},#'\":?").find(v[e]) != std::string_view::npos) return false;
+      ++e;
+    }
+    std::size_t t = e;
+    while (t > k && v[t - 1] == ' ') --t;
+    s.text = std::string(v.substr(k, t - k));
+    s.null = is_null_word(s.text);
+    if (s.null) s.text.clear();
+    k = e;
+    return true;
+  }
+
   // [a, "b", 'c'] on one line: the items, or nullopt.
   static std::optional<std::vector<Scalar>> flow_list(std::string_view v, int col) {
     std::vector<Scalar> items;
@@ -143,27 +170,7 @@ class Reader {
       spaces();
       if (k >= v.size()) return std::nullopt;
       Scalar s;
-      s.col = col + static_cast<int>(k);
-      if (v[k] == '\'' || v[k] == '"') {
-        auto q = quoted(v.substr(k));
-        if (!q) return std::nullopt;
-        s.text = std::move(q->first);
-        k += q->second;
-      } else {
-        if (std::string_view("[]{}#&*!|>%@`,?:'\"").find(v[k]) != std::string_view::npos) return std::nullopt;
-        if (v[k] == '-' && (k + 1 >= v.size() || v[k + 1] == ' ')) return std::nullopt;
-        std::size_t e = k;
-        while (e < v.size() && v[e] != ',' && v[e] != ']') {
-          if (std::string_view("[{}#'\":").find(v[e]) != std::string_view::npos) return std::nullopt;
-          ++e;
-        }
-        std::size_t t = e;
-        while (t > k && v[t - 1] == ' ') --t;
-        s.text = std::string(v.substr(k, t - k));
-        s.null = is_null_word(s.text);
-        if (s.null) s.text.clear();
-        k = e;
-      }
+      if (!flow_scalar(v, k, col, ",]", s)) return std::nullopt;
       items.push_back(std::move(s));
       spaces();
       if (k >= v.size()) return std::nullopt;
@@ -175,11 +182,45 @@ class Reader {
     }
   }
 
+  // {a: 1, 'b': "x"} on one line, keys and values scalars: the pairs, or nullopt. A key is
+  // followed by ": "; empty values, null keys, duplicate keys and trailing commas decline.
+  static std::optional<std::vector<std::pair<Scalar, Scalar>>> flow_map(std::string_view v, int col) {
+    std::vector<std::pair<Scalar, Scalar>> pairs;
+    std::size_t k = 1;
+    auto spaces = [&] {
+      while (k < v.size() && v[k] == ' ') ++k;
+    };
+    spaces();
+    if (k < v.size() && v[k] == '}') return only_comment_after(v.substr(k + 1)) ? std::optional(pairs) : std::nullopt;
+    while (true) {
+      spaces();
+      if (k >= v.size()) return std::nullopt;
+      std::pair<Scalar, Scalar> p;
+      if (!flow_scalar(v, k, col, ":", p.first) || p.first.null || is_null_word(p.first.text)) return std::nullopt;
+      if (k + 1 >= v.size() || v[k] != ':' || v[k + 1] != ' ') return std::nullopt;
+      for (const auto& q : pairs)
+        if (q.first.text == p.first.text) return std::nullopt;
+      ++k;
+      spaces();
+      if (k >= v.size() || v[k] == ',' || v[k] == '}') return std::nullopt;
+      if (!flow_scalar(v, k, col, ",}", p.second)) return std::nullopt;
+      pairs.push_back(std::move(p));
+      spaces();
+      if (k >= v.size()) return std::nullopt;
+      if (v[k] == '}') return only_comment_after(v.substr(k + 1)) ? std::optional(pairs) : std::nullopt;
+      if (v[k] != ',') return std::nullopt;
+      ++k;
+      spaces();
+      if (k < v.size() && v[k] == '}') return std::nullopt;  // a trailing comma
+    }
+  }
+
   // The value after "key:" or "- " on line l, starting at column col: kind, text, items.
   struct Value {
-    enum class What { Empty, Scalar, Null, List } what = What::Empty;
+    enum class What { Empty, Scalar, Null, List, Map } what = What::Empty;
     std::string text;
-    std::vector<Scalar> items;
+    std::vector<Scalar> items;                   // List
+    std::vector<std::pair<Scalar, Scalar>> pairs;  // Map
   };
   static std::optional<Value> value(std::string_view v, int col) {
     Value out;
@@ -196,6 +237,13 @@ class Reader {
       out.items = std::move(*items);
       return out;
     }
+    if (v[0] == '{') {
+      auto pairs = flow_map(v, col);
+      if (!pairs) return std::nullopt;
+      out.what = Value::What::Map;
+      out.pairs = std::move(*pairs);
+      return out;
+    }
     if (v[0] == '\'' || v[0] == '"') {
       auto q = quoted(v);
       if (!q || !only_comment_after(v.substr(q->second))) return std::nullopt;
@@ -208,6 +256,15 @@ class Reader {
     out.what = is_null_word(*p) ? Value::What::Null : Value::What::Scalar;
     if (out.what == Value::What::Scalar) out.text = std::move(*p);
     return out;
+  }
+
+  static ConfigEntry::Kind kind_of(Value::What w) {
+    switch (w) {
+      case Value::What::Scalar: return ConfigEntry::Kind::Scalar;
+      case Value::What::List: return ConfigEntry::Kind::Sequence;
+      case Value::What::Map: return ConfigEntry::Kind::Map;
+      default: return ConfigEntry::Kind::Null;
+    }
   }
 
   // "key:" at the start of `c`: the key and the position after the ':'.
@@ -232,6 +289,15 @@ class Reader {
       if (!add(key + "[" + std::to_string(n) + "]",
                items[n].null ? ConfigEntry::Kind::Null : ConfigEntry::Kind::Scalar, items[n].text,
                loc(line, items[n].col), depth, nullptr))
+        return false;
+    return true;
+  }
+
+  // Pairs of a flow mapping as entries under `key`.
+  bool map_items(const std::string& key, const std::vector<std::pair<Scalar, Scalar>>& pairs, int line, int depth) {
+    for (const auto& p : pairs)
+      if (!add(key + "." + p.first.text, p.second.null ? ConfigEntry::Kind::Null : ConfigEntry::Kind::Scalar,
+               p.second.text, loc(line, p.first.col), depth, nullptr))
         return false;
     return true;
   }
@@ -266,9 +332,7 @@ class Reader {
       if (!v) return false;
       const std::string key = prefix.empty() ? std::string(k->first) : prefix + "." + std::string(k->first);
       std::size_t at = 0;
-      const auto kind = v->what == Value::What::Scalar ? ConfigEntry::Kind::Scalar
-                        : v->what == Value::What::List ? ConfigEntry::Kind::Sequence
-                                                       : ConfigEntry::Kind::Null;
+      const auto kind = kind_of(v->what);
       if (!add(key, kind, v->text, loc(l.line, l.indent), depth, &at)) return false;
       const int line = l.line;
       ++i;
@@ -276,6 +340,8 @@ class Reader {
         if (!nested(i, indent, true, at, depth + 1)) return false;
       } else if (v->what == Value::What::List) {
         if (!list_items(key, v->items, line, depth + 1)) return false;
+      } else if (v->what == Value::What::Map) {
+        if (!map_items(key, v->pairs, line, depth + 1)) return false;
       }
     }
     return true;
@@ -311,11 +377,10 @@ class Reader {
       }
       auto v = value(l.content.substr(1), l.indent + 1);
       if (!v || v->what == Value::What::Empty) return false;
-      const auto kind = v->what == Value::What::Scalar ? ConfigEntry::Kind::Scalar
-                        : v->what == Value::What::List ? ConfigEntry::Kind::Sequence
-                                                       : ConfigEntry::Kind::Null;
+      const auto kind = kind_of(v->what);
       if (!add(key, kind, v->text, loc(l.line, col), depth, nullptr)) return false;
       if (v->what == Value::What::List && !list_items(key, v->items, l.line, depth + 1)) return false;
+      if (v->what == Value::What::Map && !map_items(key, v->pairs, l.line, depth + 1)) return false;
       ++i;
     }
     return true;
