@@ -2,7 +2,9 @@
 #include "rules/security_scan.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstdint>
 #include <set>
 
 #include "rules/rule_helpers.h"
@@ -713,17 +715,43 @@ std::string mining_word(std::string_view text) {
       "moneroocean.stream", "supportxmr.com", "hashvault.pro", "nicehash.com", "herominers.com",
       "unmineable.com", "c3pool.com", "miningpoolhub.com", "hiveon.net"};
   if (text.size() < 5) return "";  // shorter than the shortest name
-  std::string l = to_lower(text);
-  for (std::string_view ws : words) {
-    std::size_t p = l.find(ws);
-    if (p == std::string::npos) continue;
+  // The first occurrence of each name (ASCII case ignored), in one pass over the text: at each
+  // position only the names starting with that letter are compared. Then the names in the
+  // order above, as one find() per name would.
+  constexpr std::size_t n = std::size(words);
+  static_assert(n <= 64);
+  static const auto by_first = [] {
+    std::array<std::uint64_t, 256> m{};
+    for (std::size_t k = 0; k < n; ++k) m[static_cast<unsigned char>(words[k][0])] |= std::uint64_t{1} << k;
+    return m;
+  }();
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  std::array<std::size_t, n> first;
+  first.fill(std::string_view::npos);
+  std::uint64_t missing = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+  for (std::size_t p = 0; p < text.size() && missing; ++p) {
+    for (std::uint64_t cand = by_first[static_cast<unsigned char>(lower(text[p]))] & missing; cand; cand &= cand - 1) {
+      const auto k = static_cast<std::size_t>(__builtin_ctzll(cand));
+      const std::string_view ws = words[k];
+      if (ws.size() > text.size() - p) continue;
+      std::size_t j = 1;
+      while (j < ws.size() && lower(text[p + j]) == ws[j]) ++j;
+      if (j < ws.size()) continue;
+      first[k] = p;
+      missing &= ~(std::uint64_t{1} << k);
+    }
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::string_view ws = words[k];
+    const std::size_t p = first[k];
+    if (p == std::string_view::npos) continue;
     // whole names only for the short ones (t-rex inside "t-rexx-dataset" is not a miner)
     bool url = ws.find("://") != std::string_view::npos || ws.find('.') != std::string_view::npos;
     if (!url) {
       auto boundary = [&](std::size_t i) {
-        return i >= l.size() || !(std::isalnum(static_cast<unsigned char>(l[i])));
+        return i >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[i])));
       };
-      bool left = p == 0 || !std::isalnum(static_cast<unsigned char>(l[p - 1]));
+      bool left = p == 0 || !std::isalnum(static_cast<unsigned char>(text[p - 1]));
       if (!left || !boundary(p + ws.size())) {
         if (ws != "xmrig") continue;  // xmrig is never part of an honest word
       }

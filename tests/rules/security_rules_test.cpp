@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "rules/rule_fixture.h"
+#include "rules/security_scan.h"
 #include "rwkvq/rules/rule.h"
 
 using namespace rwkvq;
@@ -280,6 +281,18 @@ TEST_CASE("security/mining: trips and look-alikes", "[rules][security]") {
       "!wget https://huggingface.co/datasets/t-rexx/data/resolve/main/a.jsonl",
       "print('no xmrig here')",
   });
+}
+
+TEST_CASE("mining_word: names in any case, the first of the list, whole short names", "[rules][security]") {
+  using rules::vet::mining_word;
+  CHECK(mining_word("./CPUMiner -a x && ./XMRig") == "`./CPUMiner -a x && ./XMRig` (xmrig)");  // list order
+  CHECK(mining_word("pool: Stratum+TLS://p:1") == "`pool: Stratum+TLS://p:1` (stratum+tls://)");
+  CHECK(mining_word("run nbminer") == "`run nbminer` (nbminer)");  // at the very end
+  CHECK(mining_word("nbminerx").empty());                          // part of a longer word
+  CHECK(mining_word("t-rexx-dataset").empty());
+  CHECK(mining_word("unxmrigged").find("(xmrig)") != std::string::npos);  // xmrig anywhere
+  CHECK(mining_word("f2pool.co").empty());                                // cut short
+  CHECK(mining_word("xmr").empty());
 }
 
 TEST_CASE("security/obfuscated: trips and look-alikes", "[rules][security]") {
