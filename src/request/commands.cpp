@@ -492,9 +492,10 @@ void recognise_one(Ctx& c, const SimpleCommand& sc, std::string& cwd) {
   }
   if (a.empty()) return;
   const std::string prog = path_basename(a[0].text);
+  const std::string_view pv = prog;  // compared without strlen (issue 12.6)
   if (a[0].unknown) c.note(a[0].why.empty() ? "the program is unknown" : a[0].why);
 
-  if (prog == "cd") {
+  if (pv == "cd") {
     c.cmd.kind = CommandKind::Cd;
     std::size_t i = 1;
     while (i < a.size() && (a[i].text == "-P" || a[i].text == "-L" || a[i].text == "--")) ++i;
@@ -507,7 +508,7 @@ void recognise_one(Ctx& c, const SimpleCommand& sc, std::string& cwd) {
     c.cmd.output = cwd;
     return;
   }
-  if (prog == "mkdir") {
+  if (pv == "mkdir") {
     c.cmd.kind = CommandKind::Mkdir;
     for (std::size_t i = 1; i < a.size(); ++i) {
       if (starts_with(a[i].text, "-") && !a[i].unknown) {
@@ -518,9 +519,9 @@ void recognise_one(Ctx& c, const SimpleCommand& sc, std::string& cwd) {
     }
     return;
   }
-  if (prog == "ls" || prog == "rm" || prog == "cat" || prog == "du" || prog == "head" || prog == "tail") {
-    if (prog == "ls") c.cmd.kind = CommandKind::Ls;
-    if (prog == "rm") c.cmd.kind = CommandKind::Remove;
+  if (pv == "ls" || pv == "rm" || pv == "cat" || pv == "du" || pv == "head" || pv == "tail") {
+    if (pv == "ls") c.cmd.kind = CommandKind::Ls;
+    if (pv == "rm") c.cmd.kind = CommandKind::Remove;
     for (std::size_t i = 1; i < a.size(); ++i) {
       if (starts_with(a[i].text, "-") && !a[i].unknown) continue;
       if (c.cmd.input.empty()) c.cmd.input = c.path(a[i]);
@@ -528,8 +529,8 @@ void recognise_one(Ctx& c, const SimpleCommand& sc, std::string& cwd) {
     }
     return;
   }
-  if (prog == "cp" || prog == "mv" || prog == "ln" || prog == "rsync") {
-    c.cmd.kind = prog == "mv" ? CommandKind::Move : prog == "cp" || prog == "rsync" ? CommandKind::Copy : CommandKind::Other;
+  if (pv == "cp" || pv == "mv" || pv == "ln" || pv == "rsync") {
+    c.cmd.kind = pv == "mv" ? CommandKind::Move : pv == "cp" || pv == "rsync" ? CommandKind::Copy : CommandKind::Other;
     std::vector<const ShellWord*> pos;
     for (std::size_t i = 1; i < a.size(); ++i) {
       if (starts_with(a[i].text, "-") && !a[i].unknown) continue;
@@ -541,17 +542,17 @@ void recognise_one(Ctx& c, const SimpleCommand& sc, std::string& cwd) {
     }
     return;
   }
-  if (prog == "pip" || prog == "pip3") {
+  if (pv == "pip" || pv == "pip3") {
     c.cmd.kind = a.size() > 1 && a[1].text == "install" ? CommandKind::PipInstall : CommandKind::Other;
     return;
   }
-  if (prog == "wget") return wget(c, a);
-  if (prog == "curl") return curl(c, a, sc);
-  if (prog == "huggingface-cli" || prog == "hf") {
+  if (pv == "wget") return wget(c, a);
+  if (pv == "curl") return curl(c, a, sc);
+  if (pv == "huggingface-cli" || pv == "hf") {
     if (a.size() > 1 && a[1].text == "download") return hf_cli(c, a, 2);
     return;
   }
-  if (prog == "git") {
+  if (pv == "git") {
     std::size_t i = 1;
     if (i < a.size() && a[i].text == "lfs") {
       ++i;
@@ -617,8 +618,8 @@ void recognise_one(Ctx& c, const SimpleCommand& sc, std::string& cwd) {
       if (o == "-W" || o == "-X") ++i;
       ++i;
     }
-  } else if (prog == "accelerate" || prog == "torchrun" || prog == "deepspeed") {
-    i = prog == "accelerate" ? 2 : 1;
+  } else if (pv == "accelerate" || pv == "torchrun" || pv == "deepspeed") {
+    i = pv == "accelerate" ? 2 : 1;
     launcher = true;
   } else {
     return;  // Other

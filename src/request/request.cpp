@@ -100,8 +100,14 @@ struct Runner {
     }
   }
 
-  void shell_line(const std::string& text, std::string& cwd, const Location& loc, bool conditional) {
-    add(recognise_commands(tokenize_shell(text), cwd, loc), conditional);
+  // A shell line for the vetting (with the working folder before it) and for the commands (which
+  // move `cwd` on a `cd`): tokenized once for both.
+  void shell_line(std::string_view text, std::string& cwd, const Location& loc, bool conditional, ShellOrigin origin,
+                  std::string via, int shell) {
+    std::vector<SimpleCommand> cmds = tokenize_shell(text);
+    std::string vet_cwd = cwd;
+    add(recognise_commands(cmds, cwd, loc), conditional);
+    vet.shell_line(text, std::move(cmds), loc, origin, std::move(via), std::move(vet_cwd), conditional, true, shell);
   }
 
   void on_line(const CodeLine& l, PyEnv& env, bool conditional) {
@@ -118,16 +124,14 @@ struct Runner {
         std::string cwd = env.current_dir();
         std::string text = ipython_substitute_marked(l.text, env);
         vet.bang_fields(l, env, conditional, true);
-        vet.shell_line(text, loc, ShellOrigin::Bang, "", cwd, conditional, true, vet.new_shell());
-        shell_line(text, cwd, loc, conditional);
+        shell_line(text, cwd, loc, conditional, ShellOrigin::Bang, "", vet.new_shell());
         break;
       }
       case LineKind::ShellCellBody: {
         // a %%bash cell: one shell for the whole cell; IPython does not expand {} in it
         if (!cell_shell_cwd) cell_shell_cwd = env.current_dir();
         if (cell_shell == 0) cell_shell = vet.new_shell();
-        vet.shell_line(l.text, loc, ShellOrigin::CellBody, "", *cell_shell_cwd, conditional, true, cell_shell);
-        shell_line(l.text, *cell_shell_cwd, loc, conditional);
+        shell_line(l.text, *cell_shell_cwd, loc, conditional, ShellOrigin::CellBody, "", cell_shell);
         break;
       }
       case LineKind::LineMagic: {
@@ -169,13 +173,11 @@ struct Runner {
           std::string c = name + " " + arg;
           std::string cwd = env.current_dir();
           std::string text = ipython_substitute_marked(c, env);
-          vet.shell_line(text, loc, ShellOrigin::Magic, "%" + name, cwd, conditional, true, vet.new_shell());
-          shell_line(text, cwd, loc, conditional);
+          shell_line(text, cwd, loc, conditional, ShellOrigin::Magic, "%" + name, vet.new_shell());
         } else if (name == "system" || name == "sx") {
           std::string cwd = env.current_dir();
           std::string text = ipython_substitute_marked(arg, env);
-          vet.shell_line(text, loc, ShellOrigin::Magic, "%" + name, cwd, conditional, true, vet.new_shell());
-          shell_line(text, cwd, loc, conditional);
+          shell_line(text, cwd, loc, conditional, ShellOrigin::Magic, "%" + name, vet.new_shell());
         }
         break;
       }

@@ -270,6 +270,7 @@ using ShellVars = std::map<std::string, std::string>;
 // Records the assignments of a command that only assigns (`C=curl`, `export U=…`): values that
 // hold no expansion of their own are known; others forget the name.
 void record_vars(const SimpleCommand& c, ShellVars& vars) {
+  if (c.assignments.empty()) return;  // most commands: nothing to record, no word compared
   bool assigns_only = c.words.empty() ||
                       (!c.words[0].unknown && (c.words[0].text == "export" || c.words[0].text == "local" ||
                                                c.words[0].text == "readonly" || c.words[0].text == "declare"));
@@ -330,8 +331,19 @@ void VetBuilder::shell_line(std::string_view text, const Location& loc, ShellOri
     if (out_.unfollowed.size() < 100) out_.unfollowed.emplace_back(loc, "too many lines to vet");
     return;
   }
+  shell_line(text, tokenize_shell(text), loc, origin, std::move(via), std::move(cwd), conditional, reached, shell,
+             parent);
+}
+
+void VetBuilder::shell_line(std::string_view text, std::vector<SimpleCommand> cmds, const Location& loc,
+                            ShellOrigin origin, std::string via, std::string cwd, bool conditional,
+                            bool reached, int shell, int parent) {
+  if (out_.shell.size() + out_.python.size() >= kMaxLines) {
+    if (out_.unfollowed.size() < 100) out_.unfollowed.emplace_back(loc, "too many lines to vet");
+    return;
+  }
   ShellLine l;
-  l.cmds = tokenize_shell(text);
+  l.cmds = std::move(cmds);
   {
     // shell variables assigned earlier in the same shell (a %%bash cell; at most 1000 lines back)
     ShellVars vars;
@@ -346,20 +358,16 @@ void VetBuilder::shell_line(std::string_view text, const Location& loc, ShellOri
       for (const SimpleCommand& c : out_.shell[*it].cmds) record_vars(c, vars);
     expand_shell_vars(l.cmds, vars);
   }
-  l.text.reserve(text.size());
-  for (char c : text) {  // IPython's unknown-part markers are dropped for messages
-    if (c != '\x01' && c != '\x02' && c != '\x03') l.text += c;
-  }
-  // keep only the original text of a marked part: '\x01' why '\x02' text '\x03'
+  // IPython's unknown-part markers are dropped for messages, keeping only the original text of
+  // a marked part: '\x01' why '\x02' text '\x03'
   {
-    std::string clean;
+    l.text.reserve(text.size());
     bool in_why = false;
     for (char c : text) {
       if (c == '\x01') in_why = true;
       else if (c == '\x02') in_why = false;
-      else if (c != '\x03' && !in_why) clean += c;
+      else if (c != '\x03' && !in_why) l.text += c;
     }
-    l.text = clean;
   }
   l.loc = loc;
   l.origin = origin;

@@ -311,12 +311,13 @@ bool is_fetch(const ShellView& v) {
 }
 
 bool is_decode(const ShellView& v) {
-  if (v.name == "base64" || v.name == "base32" || v.name == "basenc")
+  const std::string_view name = v.name;  // compared without strlen (issue 12.6)
+  if (name == "base64" || name == "base32" || name == "basenc")
     return v.has_flag('d') || v.has_flag('D') || v.has_word("--decode");
-  if (v.name == "xxd") return v.has_flag('r') || v.has_word("-revert");
-  if (v.name == "openssl")
+  if (name == "xxd") return v.has_flag('r') || v.has_word("-revert");
+  if (name == "openssl")
     return (v.has_word("enc") || v.has_word("base64")) && v.has_flag('d');
-  if (v.name == "uudecode") return true;
+  if (name == "uudecode") return true;
   return false;
 }
 
@@ -436,6 +437,7 @@ std::string pip_remote(const ShellView& v) {
 
 std::string shell_sends(const ShellView& v) {
   const std::string& n = v.name;
+  const std::string_view nv = n;  // compared without strlen (issue 12.6)
   std::string host = target_of(v);
   std::string to = host.empty() ? "" : " to " + host;
   for (const ShellWord& w : v.cmd->words)
@@ -444,25 +446,26 @@ std::string shell_sends(const ShellView& v) {
   for (const auto& r : v.cmd->redirects)
     if (r.second.find("/dev/tcp/") != std::string::npos || r.second.find("/dev/udp/") != std::string::npos)
       return "opens a network connection through " + r.second;
-  if (n == "curl") {
+  if (nv == "curl") {
     auto a = v.args();
     for (std::size_t k = 0; k < a.size(); ++k) {
       const std::string& t = a[k]->text;
+      const std::string_view tv = t;
       std::string value;
       bool data = false, upload = false;
-      if (t == "-d" || t == "--data" || t == "--data-binary" || t == "--data-raw" ||
-          t == "--data-urlencode" || t == "--data-ascii" || t == "-F" || t == "--form" ||
-          t == "--form-string" || t == "--json") {
+      if (tv == "-d" || tv == "--data" || tv == "--data-binary" || tv == "--data-raw" ||
+          tv == "--data-urlencode" || tv == "--data-ascii" || tv == "-F" || tv == "--form" ||
+          tv == "--form-string" || tv == "--json") {
         data = true;
         if (k + 1 < a.size()) value = a[k + 1]->text;
-      } else if (t == "-T" || t == "--upload-file") {
+      } else if (tv == "-T" || tv == "--upload-file") {
         upload = true;
         if (k + 1 < a.size()) value = a[k + 1]->text;
       } else if (starts_with(t, "--data") || starts_with(t, "--form") || starts_with(t, "--json")) {
         data = true;
         std::size_t eq = t.find('=');
         if (eq != std::string::npos) value = t.substr(eq + 1);
-      } else if ((t == "-X" || t == "--request") && k + 1 < a.size()) {
+      } else if ((tv == "-X" || tv == "--request") && k + 1 < a.size()) {
         std::string m = upper(a[k + 1]->text);
         if (m == "POST" || m == "PUT" || m == "PATCH") return "sends a " + m + " request" + to;
       } else if (starts_with(t, "-X") && t.size() > 2 && !starts_with(t, "--")) {
@@ -487,7 +490,7 @@ std::string shell_sends(const ShellView& v) {
     }
     return "";
   }
-  if (n == "wget") {
+  if (nv == "wget") {
     for (const ShellWord* w : v.args()) {
       const std::string& t = w->text;
       if (starts_with(t, "--post-data") || starts_with(t, "--post-file") ||
@@ -500,12 +503,12 @@ std::string shell_sends(const ShellView& v) {
     }
     return "";
   }
-  if (n == "nc" || n == "ncat" || n == "netcat" || n == "socat" || n == "telnet")
+  if (nv == "nc" || nv == "ncat" || nv == "netcat" || nv == "socat" || nv == "telnet")
     return "opens a raw network connection (" + n + ")";
-  if (n == "scp" || n == "sftp" || n == "ftp" || n == "tftp" || n == "lftp")
+  if (nv == "scp" || nv == "sftp" || nv == "ftp" || nv == "tftp" || nv == "lftp")
     return "copies files to or from another host (" + n + ")";
-  if (n == "ssh") return "connects to another host (ssh)";
-  if (n == "rsync") {
+  if (nv == "ssh") return "connects to another host (ssh)";
+  if (nv == "rsync") {
     for (const ShellWord* w : v.args()) {
       const std::string& t = w->text;
       if (starts_with(t, "-")) continue;
@@ -516,7 +519,7 @@ std::string shell_sends(const ShellView& v) {
     }
     return "";
   }
-  if ((n == "huggingface-cli" || n == "hf") && !v.args().empty()) {
+  if ((nv == "huggingface-cli" || nv == "hf") && !v.args().empty()) {
     std::string sub = v.args()[0]->text;
     if (sub == "upload" || sub == "upload-large-folder")
       return "uploads to a Hugging Face Hub repository" +
@@ -525,11 +528,11 @@ std::string shell_sends(const ShellView& v) {
     if (sub == "repo" && v.args().size() > 1 && v.args()[1]->text == "create")
       return "creates a Hugging Face Hub repository with the runner's write token";
   }
-  if (n == "git" && !v.args().empty() && v.args()[0]->text == "push") return "pushes to a git remote";
-  if ((n == "aws" || n == "gsutil" || n == "rclone" || n == "azcopy") && v.args().size() >= 2) {
+  if (nv == "git" && !v.args().empty() && v.args()[0]->text == "push") return "pushes to a git remote";
+  if ((nv == "aws" || nv == "gsutil" || nv == "rclone" || nv == "azcopy") && v.args().size() >= 2) {
     const std::string& last = v.args().back()->text;
     if (starts_with(last, "s3://") || starts_with(last, "gs://") || starts_with(last, "https://") ||
-        (n == "rclone" && last.find(':') != std::string::npos))
+        (nv == "rclone" && last.find(':') != std::string::npos))
       return "copies files to cloud storage (" + last + ")";
   }
   return "";
@@ -576,9 +579,10 @@ std::string python_sends(const PyCall& c) {
 
 std::string node_change(const ShellView& v, const std::string& cwd, bool checkout) {
   const std::string& n = v.name;
+  const std::string_view nv = n;  // compared without strlen (issue 12.6)
   if (!v.detached.empty())
     return "detaches " + n + " from the notebook (" + v.detached + "): it keeps running on the node after the run";
-  if (n == "rm" || n == "shred" || n == "unlink" || n == "rmdir") {
+  if (nv == "rm" || nv == "shred" || nv == "unlink" || nv == "rmdir") {
     for (const ShellWord* w : v.args()) {
       if (starts_with(w->text, "-")) continue;
       std::string o = outside(*w, cwd, checkout);
@@ -590,13 +594,13 @@ std::string node_change(const ShellView& v, const std::string& cwd, bool checkou
     }
     return "";
   }
-  if (n == "chmod" || n == "chown" || n == "chgrp" || n == "chattr") {
+  if (nv == "chmod" || nv == "chown" || nv == "chgrp" || nv == "chattr") {
     auto a = v.args();
     bool first = true;  // chown/chgrp: the first word is the owner
     for (const ShellWord* w : a) {
       const std::string& t = w->text;
       if (starts_with(t, "-") || starts_with(t, "+")) continue;
-      if (n == "chmod" || n == "chattr") {  // modes: 755, u+x, a=r, go-w
+      if (nv == "chmod" || nv == "chattr") {  // modes: 755, u+x, a=r, go-w
         bool mode = t.find_first_not_of("0123456789") == std::string::npos ||
                     t.find_first_of("+=") != std::string::npos ||
                     (t.find('-') != std::string::npos && t.find_first_not_of("ugoarwxXst,-") == std::string::npos);
@@ -610,31 +614,31 @@ std::string node_change(const ShellView& v, const std::string& cwd, bool checkou
     }
     return "";
   }
-  if (n == "crontab" || n == "at" || n == "batch") return "schedules a job (" + n + ") that outlives the run";
-  if (n == "systemctl" || n == "service" || n == "launchctl" || n == "initctl")
+  if (nv == "crontab" || nv == "at" || nv == "batch") return "schedules a job (" + n + ") that outlives the run";
+  if (nv == "systemctl" || nv == "service" || nv == "launchctl" || nv == "initctl")
     return "controls the node's system services (" + n + ")";
-  if (n == "docker" || n == "podman" || n == "nerdctl" || n == "kubectl" || n == "ctr")
+  if (nv == "docker" || nv == "podman" || nv == "nerdctl" || nv == "kubectl" || nv == "ctr")
     return "drives containers on the node (" + n + "), which gives root on the host";
-  if (n == "killall" || n == "pkill")
+  if (nv == "killall" || nv == "pkill")
     return "kills processes by name (" + n + "), other people's jobs on the node included";
-  if (n == "kill") {
+  if (nv == "kill") {
     for (const ShellWord* w : v.args())
       if (w->text == "-1") return "signals every process it can reach (kill -1)";
     return "";
   }
-  if (n == "shutdown" || n == "reboot" || n == "halt" || n == "poweroff" || n == "init")
+  if (nv == "shutdown" || nv == "reboot" || nv == "halt" || nv == "poweroff" || nv == "init")
     return "shuts the node down or restarts it (" + n + ")";
-  if (n == "mount" || n == "umount" || n == "iptables" || n == "ip6tables" || n == "nft" ||
-      n == "modprobe" || n == "insmod" || n == "rmmod" || n == "fdisk" || n == "parted" ||
-      starts_with(n, "mkfs") || n == "useradd" || n == "usermod" || n == "passwd" || n == "visudo" ||
-      n == "sysctl")
+  if (nv == "mount" || nv == "umount" || nv == "iptables" || nv == "ip6tables" || nv == "nft" ||
+      nv == "modprobe" || nv == "insmod" || nv == "rmmod" || nv == "fdisk" || nv == "parted" ||
+      starts_with(n, "mkfs") || nv == "useradd" || nv == "usermod" || nv == "passwd" || nv == "visudo" ||
+      nv == "sysctl")
     return "changes the node's system configuration (" + n + ")";
-  if (n == "disown") return "detaches background jobs from the notebook (disown): they keep running after the run";
-  if ((n == "screen" && (v.has_flag('d') || v.has_flag('D'))) ||
-      (n == "tmux" && (v.has_word("new") || v.has_word("new-session")) && v.has_flag('d')) ||
-      n == "daemonize" || n == "start-stop-daemon")
+  if (nv == "disown") return "detaches background jobs from the notebook (disown): they keep running after the run";
+  if ((nv == "screen" && (v.has_flag('d') || v.has_flag('D'))) ||
+      (nv == "tmux" && (v.has_word("new") || v.has_word("new-session")) && v.has_flag('d')) ||
+      nv == "daemonize" || nv == "start-stop-daemon")
     return "starts a detached session (" + n + ") that keeps running after the run";
-  if (n == "nvidia-smi") {
+  if (nv == "nvidia-smi") {
     for (const ShellWord* w : v.args()) {
       const std::string& t = w->text;
       if (t == "-r" || t == "--gpu-reset" || t == "-pm" || starts_with(t, "--persistence-mode") ||
@@ -645,7 +649,7 @@ std::string node_change(const ShellView& v, const std::string& cwd, bool checkou
     }
     return "";
   }
-  if (n == "dd") {
+  if (nv == "dd") {
     for (const ShellWord* w : v.args())
       if (starts_with(w->text, "of=/dev/")) return "writes a raw device (" + w->text + ")";
   }

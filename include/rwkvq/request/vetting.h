@@ -129,6 +129,9 @@ class VetBuilder {
   // A shell line as the shell sees it (IPython substitution done, with its markers).
   void shell_line(std::string_view text, const Location& loc, ShellOrigin origin, std::string via,
                   std::string cwd, bool conditional, bool reached, int shell, int parent = -1);
+  // The same, `cmds` being tokenize_shell(text) already (the caller needs them too).
+  void shell_line(std::string_view text, std::vector<SimpleCommand> cmds, const Location& loc, ShellOrigin origin,
+                  std::string via, std::string cwd, bool conditional, bool reached, int shell, int parent = -1);
   // A Python line of a cell.
   void python_line(const CodeLine& line, const PyEnv& env, bool conditional, bool reached);
   // The {expr} fields IPython evaluates in a `!` line: Python code too.
