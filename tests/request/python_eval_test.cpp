@@ -338,3 +338,21 @@ TEST_CASE("python: a string doubled 40 times is not followed (no memory blow-up)
   exec_python_line("c = 'ab' * 30000", e);  // 60 000 bytes: still followed
   CHECK(e.get("c").str.size() == 60000);
 }
+
+TEST_CASE("is_python_expression: a plain name as the full parse says", "[python_eval]") {
+  // Plain names skip the parse; "(name)" takes it: both must agree, keywords included.
+  const char* names[] = {"model_name", "x", "_x1", "DATA_DIR", "len", "os", "__file__", "print", "None",
+                         "True",       "False", "if", "else", "for", "while", "def", "class", "return",
+                         "import",     "from", "with", "as", "try", "except", "finally", "in", "is",
+                         "and",        "or",  "not", "pass", "yield", "await", "del", "lambda", "global",
+                         "nonlocal",   "raise", "assert", "break", "continue", "elif", "async", "match",
+                         "case",       "type", "_", "exec", "eval", "self", "a9"};
+  for (const char* n : names) {
+    INFO(n);
+    CHECK(is_python_expression(n) == is_python_expression(std::string("(") + n + ")"));
+  }
+  CHECK(is_python_expression("model_name"));
+  CHECK(!is_python_expression("if"));
+  CHECK(!is_python_expression("9x"));
+  CHECK(!is_python_expression(""));
+}

@@ -1214,6 +1214,21 @@ Value eval_python_tokens(std::vector<PyToken> toks, const PyEnv& env) {
 }
 
 bool is_python_expression(std::string_view expr) {
+  // A plain name that is no keyword (most {fields} of `!` lines) always parses: no tokens needed.
+  auto name_char = [](char c, bool first) {
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (!first && c >= '0' && c <= '9');
+  };
+  bool plain_name = !expr.empty() && name_char(expr[0], true);
+  for (std::size_t i = 1; plain_name && i < expr.size(); ++i) plain_name = name_char(expr[i], false);
+  if (plain_name) {
+    static constexpr std::string_view kKeywords[] = {
+        "False", "None",  "True",  "and",    "as",       "assert", "async",  "await",  "break",
+        "class", "continue", "def", "del",   "elif",     "else",   "except", "finally", "for",
+        "from",  "global", "if",   "import", "in",       "is",     "lambda", "nonlocal", "not",
+        "or",    "pass",  "raise", "return", "try",      "while",  "with",   "yield",  "match",
+        "case",  "type",  "_",     "print",  "exec"};
+    if (std::find(std::begin(kKeywords), std::end(kKeywords), expr) == std::end(kKeywords)) return true;
+  }
   try {
     auto toks = tokenize(expr);
     PyEnv empty;
