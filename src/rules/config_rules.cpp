@@ -129,16 +129,12 @@ class UnknownKey : public Rule {
  private:
   // "trainer.callbacks[0].init_args" -> ("trainer", "callbacks"); "seed_everything" -> ("", "seed_everything")
   static std::pair<std::string, std::string> split_key(const std::string& full) {
-    auto strip = [](std::string s) {
-      auto b = s.find('[');
-      return b == std::string::npos ? s : s.substr(0, b);
-    };
-    auto dot = full.find('.');
-    if (dot == std::string::npos) return {"", strip(full)};
-    std::string section = strip(full.substr(0, dot));
-    std::string rest = full.substr(dot + 1);
-    auto dot2 = rest.find('.');
-    return {section, strip(dot2 == std::string::npos ? rest : rest.substr(0, dot2))};
+    auto strip = [](std::string_view s) { return std::string(s.substr(0, s.find('['))); };
+    const std::string_view f = full;
+    const auto dot = f.find('.');
+    if (dot == std::string_view::npos) return {"", strip(f)};
+    const std::string_view rest = f.substr(dot + 1);
+    return {strip(f.substr(0, dot)), strip(rest.substr(0, rest.find('.')))};
   }
 
   void judge(const std::string& section, const std::string& key, const Location& loc,
