@@ -19,14 +19,9 @@ BINS="${1:-$ROOT/build/rwkvq}"
 N="${2:-7}"
 IFS=, read -r -a BIN_LIST <<< "$BINS"
 for b in "${BIN_LIST[@]}"; do [ -x "$b" ] || { echo "bench: $b is not built" >&2; exit 2; }; done
-# Time copies of the binaries, made here alike: a binary the linker has just written sits in the
-# page cache in small pieces, and mapping it at start-up took up to ~0.8 ms longer than mapping a
-# copy of the same file (bench/README.md, "A freshly linked binary").
-bench_bins="$(mktemp -d)"; trap 'rm -rf "$bench_bins"' EXIT
+source "$ROOT/bench/copies.bash"
 copies=()
-for i in "${!BIN_LIST[@]}"; do
-  mkdir -p "$bench_bins/$i"; cp "${BIN_LIST[$i]}" "$bench_bins/$i/rwkvq"; copies+=("$bench_bins/$i/rwkvq")
-done
+for i in "${!BIN_LIST[@]}"; do copies+=("$(bench_copy "${BIN_LIST[$i]}" "$i/rwkvq")"); done
 BINS="$(IFS=,; echo "${copies[*]}")"
 python3 - "$BINS" "$N" "$ROOT" "${1:-$ROOT/build/rwkvq}" <<'PYEOF'
 import json, os, random, resource, shutil, statistics, subprocess, sys, tempfile, time

@@ -13,13 +13,9 @@ BIN="$(realpath "${1:-$ROOT/build/rwkvq}")"
 BEFORE="${2:-}"
 N="${3:-200}"
 [ -x "$BIN" ] || { echo "bench: $BIN is not built" >&2; exit 2; }
-# Time copies of the binaries, made here alike: a binary the linker has just written sits in the
-# page cache in small pieces, and mapping it at start-up took up to ~0.8 ms longer than mapping a
-# copy of the same file (bench/README.md, "A freshly linked binary"), which made a fresh build
-# look slower than a copied "before".
-bench_bins="$(mktemp -d)"; trap 'rm -rf "$bench_bins"' EXIT
-cp "$BIN" "$bench_bins/rwkvq"; BIN="$bench_bins/rwkvq"
-if [ -n "$BEFORE" ]; then cp "$BEFORE" "$bench_bins/rwkvq-before"; BEFORE="$bench_bins/rwkvq-before"; fi
+source "$ROOT/bench/copies.bash"
+BIN="$(bench_copy "$BIN" rwkvq)"
+[ -z "$BEFORE" ] || BEFORE="$(bench_copy "$BEFORE" rwkvq-before)"
 python3 - "$BIN" "$BEFORE" "$N" "$ROOT" "${1:-$ROOT/build/rwkvq}" "${2:-}" <<'PYEOF'
 import os, statistics, subprocess, sys, time
 binary, before, n, root = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]

@@ -1215,26 +1215,8 @@ Entry parse_request_general(std::string_view text, const std::string& path, int 
 namespace {
 
 // The first byte at or after `i` that is not printable ASCII other than '"' and '\\' (a control
-// character, '"', '\\' or a byte >= 0x80), or s.size(): eight bytes at a time, as scan_plain.
-std::size_t scan_printable_ascii(std::string_view s, std::size_t i) {
-  const std::size_t n = s.size();
-  const char* p = s.data();
-  if constexpr (std::endian::native == std::endian::little) {
-    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    while (i + 8 <= n) {
-      std::uint64_t x;
-      std::memcpy(&x, p + i, 8);
-      const std::uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-      const std::uint64_t hit = (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & highs;
-      if (hit) return i + static_cast<std::size_t>(std::countr_zero(hit) >> 3);
-      i += 8;
-    }
-  }
-  while (i < n && static_cast<unsigned char>(p[i]) >= 0x20 && static_cast<unsigned char>(p[i]) < 0x80 && p[i] != '"' &&
-         p[i] != '\\')
-    ++i;
-  return i;
-}
+// character, '"', '\\' or a byte >= 0x80), or s.size(): util/utf8.h's json_plain_run.
+std::size_t scan_printable_ascii(std::string_view s, std::size_t i) { return i + json_plain_run(s.substr(i)); }
 
 // JSON string with escapes; invalid UTF-8 becomes U+FFFD, so the file always parses.
 void put_string(std::string& out, std::string_view s) {

@@ -30,6 +30,20 @@ std::string describe(const ConfigFile& c) {
   return o.str();
 }
 
+// One to three random edits of `t`: a few bytes erased, or one of `pieces` inserted or put in
+// place of a byte.
+template <std::size_t N>
+void mutate(std::string& t, std::mt19937& rng, const std::string (&pieces)[N]) {
+  for (int m = 1 + static_cast<int>(rng() % 3); m > 0 && !t.empty(); --m) {
+    const std::size_t at = rng() % t.size();
+    switch (rng() % 3) {
+      case 0: t.erase(at, 1 + rng() % 3); break;
+      case 1: t.insert(at, pieces[rng() % N]); break;
+      default: t.replace(at, 1, pieces[rng() % N]); break;
+    }
+  }
+}
+
 // Accepted texts must match yaml-cpp; returns whether the fast reader accepted.
 bool same_as_yaml_cpp(const std::string& text) {
   auto fast = parse_config_simple("c.yaml", text);
@@ -118,14 +132,7 @@ TEST_CASE("the plain-YAML reader agrees with yaml-cpp on the corpus and on mutat
   for (int round = 0; round < 4000; ++round) {
     std::string t = texts[rng() % texts.size()];
     if (t.size() > 4000) t.resize(4000);
-    for (int m = 1 + static_cast<int>(rng() % 3); m > 0 && !t.empty(); --m) {
-      const std::size_t at = rng() % t.size();
-      switch (rng() % 3) {
-        case 0: t.erase(at, 1 + rng() % 3); break;
-        case 1: t.insert(at, pieces[rng() % std::size(pieces)]); break;
-        default: t.replace(at, 1, pieces[rng() % std::size(pieces)]); break;
-      }
-    }
+    mutate(t, rng, pieces);
     mutated_accepted += same_as_yaml_cpp(t);
   }
   INFO(mutated_accepted << " of 4000 mutations accepted");
@@ -155,14 +162,7 @@ TEST_CASE("the plain-YAML reader agrees with yaml-cpp on mutations of flow mappi
   std::size_t accepted = 0;
   for (int round = 0; round < 3000; ++round) {
     std::string t = flows;
-    for (int m = 1 + static_cast<int>(rng() % 3); m > 0 && !t.empty(); --m) {
-      const std::size_t at = rng() % t.size();
-      switch (rng() % 3) {
-        case 0: t.erase(at, 1 + rng() % 3); break;
-        case 1: t.insert(at, pieces[rng() % std::size(pieces)]); break;
-        default: t.replace(at, 1, pieces[rng() % std::size(pieces)]); break;
-      }
-    }
+    mutate(t, rng, pieces);
     accepted += same_as_yaml_cpp(t);
   }
   INFO(accepted << " of 3000 mutations accepted");
