@@ -31,6 +31,7 @@
 #include "rwkvq/request/request.h"
 #include "rwkvq/request/targets.h"
 #include "rwkvq/rules/rule.h"
+#include "rwkvq/util/heap.h"
 #include "rwkvq/util/strings.h"
 
 namespace rwkvq::cli {
@@ -185,6 +186,7 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
     throw UsageError("none of the paths given is in a request folder");
   if (opt.pr) pr = read_pr(resolved, settings);
   const std::vector<std::string>& dirs = pr ? pr->dirs : resolved.dirs;
+  if (dirs.size() > 1) keep_freed_memory();  // util/heap.h: the next folder reuses this one's pages
 
   bool unusable = false;
   std::vector<RequestReport> reports;

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "rwkvq/util/small_alloc.h"
+
 #if defined(__GLIBC__) && defined(__linux__)
 #include <malloc.h>
 #include <sys/mman.h>
@@ -19,6 +21,7 @@ void reserve_heap_for(std::size_t bytes) {
   constexpr std::size_t kHuge = 2 * kMiB;  // a transparent huge page on x86-64 and arm64
   if (done || bytes < 16 * kMiB) return;
   done = true;
+  small_alloc::prepare_for(bytes);  // the small objects (util/small_alloc.h), in the release binary
   const std::size_t pad = (std::min(bytes, 1024 * kMiB) + kHuge - 1) / kHuge * kHuge;
   const int ipad = static_cast<int>(pad);
   // Blocks up to `pad` from the heap (not one mmap each), the heap grown in steps of `pad`, and
@@ -37,6 +40,14 @@ void reserve_heap_for(std::size_t bytes) {
   if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);  // advice: failure is harmless
 #else
   (void)bytes;
+#endif
+}
+
+void keep_freed_memory() {
+#if defined(__GLIBC__) && defined(__linux__)
+  constexpr int kMiB = 1 << 20;
+  mallopt(M_MMAP_THRESHOLD, 32 * kMiB);  // glibc's largest (HEAP_MAX_SIZE / 2 on 64-bit)
+  mallopt(M_TRIM_THRESHOLD, 256 * kMiB);
 #endif
 }
 

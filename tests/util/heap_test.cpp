@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -7,6 +8,10 @@
 #include <vector>
 
 #include "rwkvq/util/heap.h"
+
+#if defined(__GLIBC__) && defined(__linux__)
+#include <malloc.h>
+#endif
 
 using namespace rwkvq;
 
@@ -64,4 +69,23 @@ TEST_CASE("reserve_heap_for: the heap it grows asks for huge pages and stays usa
   const int after = huge_page_mappings();
   reserve_heap_for(512u << 20);  // only the first call acts
   CHECK(huge_page_mappings() == after);
+}
+
+TEST_CASE("keep_freed_memory: a large block comes from the heap and its pages stay for the next", "[util][heap]") {
+#if defined(__GLIBC__) && defined(__linux__)
+  if (sanitized()) return;  // the sanitizer's allocator is not glibc's
+  keep_freed_memory();
+  const std::size_t mapped_before = mallinfo2().hblkhd;
+  // A notebook's text: 4 MiB, which glibc would otherwise give its own mmap and unmap when freed.
+  auto* block = static_cast<char*>(std::malloc(4u << 20));
+  REQUIRE(block != nullptr);
+  std::memset(block, 1, 4u << 20);
+  CHECK(mallinfo2().hblkhd == mapped_before);  // not an mmap of its own
+  const std::size_t arena = mallinfo2().arena;
+  std::free(block);
+  CHECK(mallinfo2().arena == arena);  // the heap was not trimmed: the pages are there for the next
+  auto* again = static_cast<char*>(std::malloc(4u << 20));
+  CHECK(mallinfo2().hblkhd == mapped_before);
+  std::free(again);
+#endif
 }

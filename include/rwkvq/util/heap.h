@@ -14,4 +14,12 @@ namespace rwkvq {
 // Does nothing where glibc's malloc is not the allocator, or below 16 MiB.
 void reserve_heap_for(std::size_t bytes);
 
+// Before a command that reads many files one after the other (validate of many folders): blocks
+// freed are kept for the next ones instead of being given back to the system. glibc serves a
+// block of more than 128 KiB (a notebook's text) with a fresh mmap and unmaps it when freed, so
+// every large file read again faulted in every page of its buffer: on the corpus, 1 400 of 3 800
+// page faults. Up to 32 MiB now comes from the heap, and the heap is trimmed only past 256 MiB
+// free. Does nothing where glibc's malloc is not the allocator.
+void keep_freed_memory();
+
 }  // namespace rwkvq
