@@ -106,20 +106,27 @@ void* refill(Cache& c, unsigned k) {
   return carve(c, k);
 }
 
+// A block of class k when the thread's free list of k is empty: bumped from its chunk, else from
+// a new chunk, else malloc's. Out of line, so that the fast path of allocate() saves no registers.
+[[gnu::noinline]] void* allocate_new(Cache& c, unsigned k, std::size_t n) noexcept {
+  if (static_cast<std::size_t>(c.end - c.bump) >= class_bytes(k)) return carve(c, k);
+  if (void* p = refill(c, k)) return p;
+  return std::malloc(n == 0 ? 1 : n);
+}
+
 }  // namespace
 
 void* allocate(std::size_t n) noexcept {
-  if (n <= kMaxSmall) {
+  if (n <= kMaxSmall) [[likely]] {
     Cache& c = t_cache;
     const unsigned k = class_of(n);
     if (void* p = c.free[k]) {
       c.free[k] = *static_cast<void**>(p);
       return p;
     }
-    if (static_cast<std::size_t>(c.end - c.bump) >= class_bytes(k)) return carve(c, k);
-    if (void* p = refill(c, k)) return p;
+    return allocate_new(c, k, n);
   }
-  return std::malloc(n == 0 ? 1 : n);
+  return std::malloc(n);
 }
 
 bool owns(const void* p) noexcept {
