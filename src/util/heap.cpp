@@ -21,7 +21,8 @@ void reserve_heap_for(std::size_t bytes) {
   constexpr std::size_t kHuge = 2 * kMiB;  // a transparent huge page on x86-64 and arm64
   if (done || bytes < 16 * kMiB) return;
   done = true;
-  small_alloc::prepare_for(bytes);  // the small objects (util/small_alloc.h), in the release binary
+  small_alloc::enable();  // the small objects from util/small_alloc.h (in the release binary)
+  small_alloc::prepare_for(bytes);
   const std::size_t pad = (std::min(bytes, 1024 * kMiB) + kHuge - 1) / kHuge * kHuge;
   const int ipad = static_cast<int>(pad);
   // Blocks up to `pad` from the heap (not one mmap each), the heap grown in steps of `pad`, and
@@ -44,6 +45,7 @@ void reserve_heap_for(std::size_t bytes) {
 }
 
 void keep_freed_memory() {
+  small_alloc::enable();
 #if defined(__GLIBC__) && defined(__linux__)
   constexpr int kMiB = 1 << 20;
   mallopt(M_MMAP_THRESHOLD, 32 * kMiB);  // glibc's largest (HEAP_MAX_SIZE / 2 on 64-bit)

@@ -27,6 +27,8 @@ constexpr std::size_t class_bytes(unsigned c) { return c < 32 ? (c + 1) * std::s
 static_assert(class_of(kMaxSmall) == kClasses - 1 && class_bytes(kClasses - 1) == kMaxSmall);
 static_assert(class_of(512) == 31 && class_of(513) == 32 && class_bytes(32) == 576);
 
+std::atomic<bool> g_enabled{false};  // until enable(): every block is malloc's
+
 enum State : int { kUnset = 0, kReady = 1, kUnavailable = 2, kStarting = 3 };
 std::atomic<int> g_state{kUnset};
 std::atomic<char*> g_base{nullptr};
@@ -116,8 +118,10 @@ void* refill(Cache& c, unsigned k) {
 
 }  // namespace
 
+void enable() noexcept { g_enabled.store(true, std::memory_order_relaxed); }
+
 void* allocate(std::size_t n) noexcept {
-  if (n <= kMaxSmall) [[likely]] {
+  if (n <= kMaxSmall && g_enabled.load(std::memory_order_relaxed)) [[likely]] {
     Cache& c = t_cache;
     const unsigned k = class_of(n);
     if (void* p = c.free[k]) {
@@ -157,8 +161,7 @@ void deallocate(void* p) noexcept {
 
 void prepare_for(std::size_t bytes) noexcept {
 #if defined(__linux__)
-  // Only where operator new already uses the region (the release binary), not in a test binary.
-  if (bytes == 0 || g_state.load(std::memory_order_acquire) != kReady) return;
+  if (bytes == 0 || !g_enabled.load(std::memory_order_relaxed) || !region_ready()) return;
   bytes = (bytes + kHuge - 1) / kHuge * kHuge;
   // Skip to the next 2 MiB boundary, so that the chunks handed out from here on lie in whole
   // huge pages; the skipped part is never touched.

@@ -11,7 +11,8 @@ namespace rwkvq {
 
 // Call once, early, before the large document is built; later calls do nothing. Large blocks
 // (the file's text) are then taken from that heap too. Only memory actually touched is used.
-// Does nothing where glibc's malloc is not the allocator, or below 16 MiB.
+// Does nothing below 16 MiB, nor where glibc's malloc is not the allocator. From 16 MiB on it also
+// turns on util/small_alloc.h for the small objects (release binary), with huge pages for them.
 void reserve_heap_for(std::size_t bytes);
 
 // Before a command that reads many files one after the other (validate of many folders): blocks
@@ -19,7 +20,7 @@ void reserve_heap_for(std::size_t bytes);
 // block of more than 128 KiB (a notebook's text) with a fresh mmap and unmaps it when freed, so
 // every large file read again faulted in every page of its buffer: on the corpus, 1 400 of 3 800
 // page faults. Up to 32 MiB now comes from the heap, and the heap is trimmed only past 256 MiB
-// free. Does nothing where glibc's malloc is not the allocator.
+// free. Also turns on util/small_alloc.h for the small objects.
 void keep_freed_memory();
 
 }  // namespace rwkvq
