@@ -55,7 +55,9 @@ bool link_escapes(const fs::path& root, const fs::path& link, const fs::path& ta
   return !is_within(root, resolved);
 }
 
-std::string errno_text(int err) { return std::strerror(err); }
+// The text of strerror, without its buffer shared between threads (validate -j reads folders on
+// several threads): libstdc++'s generic_category goes through strerror_r.
+std::string errno_text(int err) { return std::generic_category().message(err); }
 
 // Opens and reads the first bytes of a regular file, never following a symlink and never
 // blocking. Returns false when open() fails.

@@ -1,6 +1,7 @@
 #include "rwkvq/util/heap.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 
@@ -16,11 +17,13 @@ namespace rwkvq {
 
 void reserve_heap_for(std::size_t bytes) {
 #if defined(__GLIBC__) && defined(__linux__)
-  static bool done = false;
+  // Once per process even if two threads call it at the same moment (the flag is atomic); still
+  // meant for the main thread before other threads allocate (heap.h): sbrk(0) before and after
+  // the malloc below only measures this call's growth when no other thread moves brk meanwhile.
+  static std::atomic<bool> done{false};
   constexpr std::size_t kMiB = std::size_t{1} << 20;
   constexpr std::size_t kHuge = 2 * kMiB;  // a transparent huge page on x86-64 and arm64
-  if (done || bytes < 16 * kMiB) return;
-  done = true;
+  if (bytes < 16 * kMiB || done.exchange(true)) return;
   small_alloc::enable();  // the small objects from util/small_alloc.h (in the release binary)
   small_alloc::prepare_for(bytes);
   const std::size_t pad = (std::min(bytes, 1024 * kMiB) + kHuge - 1) / kHuge * kHuge;

@@ -9,7 +9,10 @@
 
 namespace rwkvq {
 
-// Call once, early, before the large document is built; later calls do nothing. Large blocks
+// Call once, early, before the large document is built; later calls do nothing (a concurrent
+// call too: the once-only flag is atomic). Call it before starting threads: glibc's mallopt is
+// documented MT-Unsafe, and its sbrk(0) measurement assumes no other thread grows the heap at the
+// same time (only `queue` commands use it; `validate -j` never does). Large blocks
 // (the file's text) are then taken from that heap too. Only memory actually touched is used.
 // Does nothing below 16 MiB, nor where glibc's malloc is not the allocator. From 16 MiB on it also
 // turns on util/small_alloc.h for the small objects (release binary), with huge pages for them.
