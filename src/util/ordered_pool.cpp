@@ -52,37 +52,48 @@ void run_ordered(std::size_t n, std::size_t jobs, const std::function<void(std::
   Shared s;
   s.done.assign(n, 0);
   s.error.resize(n);
+  // Runs the next task not yet started, if any; false when all have been started (or stop).
+  auto run_next = [&s, &task, n]() -> bool {
+    if (s.stop) return false;
+    const std::size_t i = s.next.fetch_add(1);
+    if (i >= n) return false;
+    try {
+      task(i);
+    } catch (...) {
+      s.error[i] = std::current_exception();
+    }
+    {
+      std::lock_guard<std::mutex> lock(s.m);
+      s.done[i] = 1;
+    }
+    s.cv.notify_one();  // only the calling thread waits
+    return true;
+  };
   std::vector<std::thread> threads;
   Joiner joiner{s, threads};
-  auto work = [&s, &task, n] {
-    for (;;) {
-      if (s.stop) return;
-      const std::size_t i = s.next.fetch_add(1);
-      if (i >= n) return;
-      try {
-        task(i);
-      } catch (...) {
-        s.error[i] = std::current_exception();
-      }
-      {
-        std::lock_guard<std::mutex> lock(s.m);
-        s.done[i] = 1;
-      }
-      s.cv.notify_all();
-    }
-  };
-  const std::size_t count = std::min(jobs, n);
-  threads.reserve(count);
+  // The calling thread is one of the `jobs`: it works too (its heap is the warm one) and hands
+  // the results on between its tasks.
+  const std::size_t started = std::min(jobs, n) - 1;
+  threads.reserve(started);
   try {
-    for (std::size_t t = 0; t < count; ++t) threads.emplace_back(work);
+    for (std::size_t t = 0; t < started; ++t)
+      threads.emplace_back([&run_next] {
+        while (run_next()) {
+        }
+      });
   } catch (const std::system_error&) {
-    if (threads.empty()) throw;  // not even one thread: the caller sees why
-    // Fewer threads than asked for: those that started do all the work.
+    // Fewer threads than asked for: those there are (the calling one at least) do all the work.
   }
   for (std::size_t i = 0; i < n; ++i) {
-    {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(s.m);
+        if (s.done[i]) break;
+      }
+      if (run_next()) continue;  // task i is running elsewhere: do another meanwhile
       std::unique_lock<std::mutex> lock(s.m);
       s.cv.wait(lock, [&] { return s.done[i] != 0; });
+      break;
     }
     if (s.error[i]) std::rethrow_exception(s.error[i]);
     deliver(i);

@@ -86,7 +86,7 @@ TEST_CASE("run_ordered: jobs 1 (or one task) runs inline on the calling thread, 
   CHECK(inline_one);
 }
 
-TEST_CASE("run_ordered: deliveries are made on the calling thread with jobs > 1", "[util][pool]") {
+TEST_CASE("run_ordered: deliveries are made on the calling thread, tasks on at most jobs threads", "[util][pool]") {
   const auto self = std::this_thread::get_id();
   std::mutex m;
   std::set<std::thread::id> task_threads;
@@ -99,7 +99,7 @@ TEST_CASE("run_ordered: deliveries are made on the calling thread with jobs > 1"
       },
       [&](std::size_t) { all_here = all_here && std::this_thread::get_id() == self; });
   CHECK(all_here);
-  CHECK(task_threads.count(self) == 0);
+  CHECK(task_threads.size() <= 4);  // the calling thread and at most 3 started ones
 }
 
 TEST_CASE("run_ordered: an exception in a task comes out on the calling thread in its place",
