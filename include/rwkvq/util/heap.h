@@ -23,7 +23,9 @@ void reserve_heap_for(std::size_t bytes);
 // block of more than 128 KiB (a notebook's text) with a fresh mmap and unmaps it when freed, so
 // every large file read again faulted in every page of its buffer: on the corpus, 1 400 of 3 800
 // page faults. Up to 32 MiB now comes from the heap, and the heap is trimmed only past 256 MiB
-// free. Also turns on util/small_alloc.h for the small objects.
+// free. Also turns on util/small_alloc.h for the small objects. Call it before starting threads
+// (mallopt is MT-Unsafe): validate calls it before `-j` starts its threads, whose own arenas then
+// keep their freed memory too.
 void keep_freed_memory();
 
 }  // namespace rwkvq
