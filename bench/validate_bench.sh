@@ -9,7 +9,9 @@
 # wait4) is printed beside the wall clock: on a loaded machine it is the steadier of the two.
 # Usage: bench/validate_bench.sh [BINARY (default build/rwkvq)] [N (default 21)] [BEFORE]
 #        RWKVQ_BENCH_BASELINE=0 skips the Python baseline (when nbformat/PyYAML are missing);
-#        RWKVQ_BENCH_STRICT=1 makes a missed target exit 1.
+#        RWKVQ_BENCH_STRICT=1 makes a missed target exit 1;
+#        RWKVQ_BENCH_ARGS="-j 1" adds options to this binary's validate (not to BEFORE's): e.g. the
+#        corpus one folder at a time, where the default validates on as many threads as cores.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$(realpath "${1:-$ROOT/build/rwkvq}")"
@@ -46,7 +48,8 @@ def run(cmd):
     return elapsed, (usage.ru_utime + usage.ru_stime) * 1000
 
 def bench(label, folders, targets):
-    variants = [("rwkvq", [binary, "validate", "--format", "json"] + folders)]
+    rwkvq_args = os.environ.get("RWKVQ_BENCH_ARGS", "").split()
+    variants = [("rwkvq", [binary, "validate", "--format", "json"] + rwkvq_args + folders)]
     if before:
         variants.append(("before", [before, "validate", "--format", "json"] + folders))
     if use_baseline:
