@@ -1,6 +1,7 @@
 # Install and package (issue 12.5): `cmake --install` puts bin/rwkvq, the man page, the bash/zsh/fish
 # completions, the schemas and the docs in the usual places; `cpack -G DEB` builds a .deb whose
-# dependencies come from the shared libraries rwkvq links (dpkg-shlibdeps), plus libgit2 and libcurl
+# dependencies come from the shared libraries rwkvq links (dpkg-shlibdeps; with RWKVQ_STATIC, those of
+# libexec/rwkvq/rwkvq-shared, bin/rwkvq being static), plus libgit2 and libcurl
 # as Recommends: rwkvq loads those two with dlopen only for --pr, --online and the runner commands,
 # and says so when they are missing, so they are not hard dependencies.
 include(GNUInstallDirs)
@@ -22,6 +23,9 @@ add_custom_target(rwkvq_generated ALL DEPENDS ${RWKVQ_GEN_DIR}/rwkvq.1 ${RWKVQ_G
                                             ${RWKVQ_GEN_DIR}/_rwkvq ${RWKVQ_GEN_DIR}/rwkvq.fish)
 
 install(TARGETS rwkvq RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(RWKVQ_STATIC)  # the dynamic program the static rwkvq hands libgit2/libcurl commands to (cli/handover.h)
+  install(TARGETS rwkvq-shared RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/rwkvq)
+endif()
 install(FILES ${RWKVQ_GEN_DIR}/rwkvq.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${RWKVQ_GEN_DIR}/rwkvq.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
         RENAME rwkvq)

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "cli/cli.h"
+#include "cli/handover.h"
 #include "rwkvq/core/error.h"
 #include "rwkvq/util/prefault.h"
 
@@ -21,6 +22,9 @@ int main(int argc, char** argv) {
   using namespace rwkvq;
   int exit_code = 0;
   cli::GlobalOptions g;
+#ifdef RWKVQ_STATIC_FRONT
+  cli::enter_static_front(argc, argv);  // the static `rwkvq`: see cli/handover.h
+#endif
   try {
     auto logger = spdlog::stderr_color_mt("rwkvq");
     logger->set_pattern("rwkvq: %l: %v");
@@ -54,18 +58,27 @@ int main(int argc, char** argv) {
       break;
     }
     using AddCommand = void (*)(CLI::App&, cli::GlobalOptions&, int&);
-    static constexpr std::pair<std::string_view, AddCommand> kCommands[] = {
-        {"validate", cli::add_validate_command}, {"estimate", cli::add_estimate_command},
-        {"queue", cli::add_queue_command},       {"rules", cli::add_rules_command},
-        {"calibrate", cli::add_calibrate_command}, {"init", cli::add_init_command}};
+    struct Command {
+      std::string_view name;
+      AddCommand add;
+      bool static_ok;  // runs in the static rwkvq; else handed over to rwkvq-shared (cli/handover.h)
+    };
+    static constexpr Command kCommands[] = {
+        {"validate", cli::add_validate_command, true},   // --pr and online: handed over later
+        {"estimate", cli::add_estimate_command, true},   // online: handed over later
+        {"queue", cli::add_queue_command, false},        // a git queue, the runner's HTTP
+        {"rules", cli::add_rules_command, true},
+        {"calibrate", cli::add_calibrate_command, false},
+        {"init", cli::add_init_command, false}};         // downloads the model
     bool built = false;
-    for (const auto& [name, add] : kCommands)
-      if (name == word) {
-        add(app, g, exit_code);
+    for (const auto& c : kCommands)
+      if (c.name == word) {
+        if (!c.static_ok) cli::hand_over("`rwkvq " + std::string(word) + "`");
+        c.add(app, g, exit_code);
         built = true;
       }
     if (!built && !(word.empty() && version)) {
-      for (const auto& [name, add] : kCommands) add(app, g, exit_code);
+      for (const auto& c : kCommands) c.add(app, g, exit_code);
       cli::add_completion_command(app, g, exit_code);  // last: it describes the commands above
     }
     // An unknown command word would otherwise be reported as "A subcommand is required".

@@ -19,6 +19,11 @@ struct GlobalOptions {
 // Settings from --config, else the rwkvq.yaml of the repository around the current folder,
 // else the defaults. Throws InputError / UsageError.
 Settings resolve_settings(const GlobalOptions& g);
+struct OnlineFlags;
+// The same, for a command that may go online (validate, estimate) or read a branch (`pr`): in the
+// static rwkvq, when it will (--pr, --online, `online: true`), hands the command over to
+// rwkvq-shared (cli/handover.h) before anything is logged.
+Settings resolve_settings_for(const GlobalOptions& g, const OnlineFlags& f, bool pr);
 
 // Fills settings.learned from the summary beside the queue (queue.json -> queue.learned.json;
 // `queue_file` "" = the default queue), unless `no_learn` (--no-learn) or limits.learn is false.

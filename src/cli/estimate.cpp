@@ -126,7 +126,7 @@ void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
                 "Hours with limits.utilisation, not the utilisation learned from the queue's done runs");
   add_online_flags(sub, args->online_flags);
   sub->callback([args, &g, &exit_code] {
-    Settings settings = resolve_settings(g);
+    Settings settings = resolve_settings_for(g, args->online_flags, false);
     load_learned(settings, "", args->no_learn);
     const bool online = want_online(args->online_flags, settings);
     EstimateOptions opt;

@@ -163,7 +163,7 @@ std::optional<std::string> unusable_folder(const std::string& dir) {
 int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
   auto format = parse_report_format(opt.format);
   if (!format) throw UsageError("unknown --format '" + opt.format + "' (text, json, github or sarif)");
-  Settings settings = resolve_settings(g);
+  Settings settings = resolve_settings_for(g, opt.online_flags, opt.pr);
   load_learned(settings, "", opt.no_learn);
   std::optional<std::string> target;
   if (!opt.target.empty()) {

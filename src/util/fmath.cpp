@@ -5,6 +5,9 @@
 
 #include "rwkvq/util/dynlib.h"
 
+// libm.a's pow, linked into the static rwkvq only (src/front/linked_pow.cpp); null elsewhere.
+extern "C" double rwkvq_linked_pow(double x, double y) __attribute__((weak));
+
 namespace rwkvq::fm {
 
 namespace {
@@ -57,6 +60,7 @@ long long llround(double x) {
 std::optional<double> pow(double x, double y) {
   using Pow = double (*)(double, double);
   static const Pow fn = []() -> Pow {
+    if (rwkvq_linked_pow) return rwkvq_linked_pow;
     try {
       static DynLib libm = DynLib::open("libm", {"libm.so.6"}, "libc6");
       Pow p = nullptr;

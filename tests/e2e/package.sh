@@ -11,6 +11,15 @@ no() { echo "FAIL $*"; fail=1; }
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 want_version="$("$BIN" --version)"
+# The release build's bin/rwkvq is static-pie and hands the libgit2/libcurl commands to
+# libexec/rwkvq/rwkvq-shared (cli/handover.h); the shared libraries are that program's.
+DYN="$BIN"
+if ! readelf -lW "$BIN" | grep -q INTERP; then DYN="$BUILD/rwkvq-shared"; fi
+handed_over() {  # root: `queue --help` from the installed bin/rwkvq reaches rwkvq-shared
+  local out
+  out="$("$1/bin/rwkvq" queue --help 2>&1)" || { no "$1/bin/rwkvq queue --help: $out"; return; }
+  grep -q "Usage: .*queue" <<<"$out" || no "$1/bin/rwkvq queue --help printed: $out"
+}
 
 # --- cmake --install ---------------------------------------------------------------------------
 cmake --install "$BUILD" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1 || { no "cmake --install:"; cat "$tmp/install.log"; }
@@ -21,6 +30,10 @@ for f in bin/rwkvq share/man/man1/rwkvq.1 share/bash-completion/completions/rwkv
 done
 got="$("$tmp/prefix/bin/rwkvq" --version 2>&1)"
 [ "$got" = "$want_version" ] || no "installed --version: '$got', expected '$want_version'"
+if [ "$DYN" != "$BIN" ]; then
+  [ -x "$tmp/prefix/libexec/rwkvq/rwkvq-shared" ] || no "install: libexec/rwkvq/rwkvq-shared missing"
+fi
+handed_over "$tmp/prefix"
 
 # --- the man page: `man rwkvq` finds it, groff reads it without a warning, every command is there -
 if command -v man >/dev/null; then
@@ -77,7 +90,7 @@ if command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null; then
     # Depends names a C++ library exactly when the binary links it as a shared library: the
     # release build links libstdc++ and yaml-cpp statically (RWKVQ_STATIC_RUNTIME), and spdlog is
     # compiled in where Debian's header-only target exists.
-    needed="$(readelf -d "$BIN" | grep NEEDED || true)"
+    needed="$(readelf -d "$DYN" | grep NEEDED || true)"
     for pair in libyaml-cpp:libyaml-cpp libstdc++:libstdc++6 libspdlog:libspdlog; do
       so="${pair%%:*}" pkg="${pair#*:}"
       if grep -qF "[$so" <<<"$needed"; then
@@ -90,6 +103,7 @@ if command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null; then
     dpkg-deb -x "$deb" "$tmp/root"
     got="$("$tmp/root/usr/bin/rwkvq" --version 2>&1)"
     [ "$got" = "$want_version" ] || no "--version from the unpacked .deb: '$got', expected '$want_version'"
+    handed_over "$tmp/root/usr"
     # grep without -q reads the whole listing: with -q it exits at the match and dpkg-deb, still
     # writing, dies of SIGPIPE (pipefail then fails the check at random)
     dpkg-deb -c "$deb" | grep "usr/share/man/man1/rwkvq.1" >/dev/null || no ".deb lacks the man page"

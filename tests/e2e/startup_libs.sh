@@ -5,9 +5,23 @@
 # the commands that use them), and not libm (util/fmath.h; src/libm_free.cpp). A libm function
 # called directly somewhere brings libm back, and this test names it. Skipped for the sanitizer
 # and fuzzing builds, which keep the shared C++ runtime.
+#
+# The release build's rwkvq is static-pie (RWKVQ_STATIC, cli/handover.h): no loader, no NEEDED at
+# all, still position-independent; the dynamic checks below are then made on rwkvq-shared beside
+# it, the program it hands libgit2/libcurl commands to, and the static one must give the same
+# answers (its pow is libm.a's).
 set -uo pipefail
 BIN="$1"
 command -v readelf >/dev/null || { echo "skip: no readelf"; exit 77; }
+STATIC=""
+if ! readelf -lW "$BIN" | grep -q 'INTERP'; then
+  STATIC="$BIN"
+  readelf -hW "$STATIC" | grep -q 'Type:.*DYN' || { echo "FAIL: the static $STATIC is not position-independent (static-pie)"; exit 1; }
+  [ -z "$(readelf -dW "$STATIC" | grep NEEDED)" ] || { echo "FAIL: the static $STATIC has NEEDED entries"; exit 1; }
+  BIN="$(dirname "$STATIC")/rwkvq-shared"
+  [ -x "$BIN" ] || { echo "FAIL: $STATIC is static but $BIN is missing"; exit 1; }
+  echo "ok: $STATIC is static-pie; checking $BIN"
+fi
 needed="$(readelf -d "$BIN" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort)"
 if grep -q '^libstdc++' <<<"$needed"; then
   echo "skip: $BIN uses the shared C++ runtime (a sanitizer or fuzzing build)"
@@ -51,5 +65,11 @@ PY
 grep -q 'lr_init' "$tmp/req/training-notebook.ipynb" || { echo "FAIL: the fixture did not get its ** cell"; fail=1; }
 [ "$(loaded "$tmp/req")" = 1 ] || { echo "FAIL: a float ** did not load libm on first use"; fail=1; }
 out="$("$BIN" validate "$tmp/req" 2>&1)" || { echo "FAIL: validate with a float **: $out"; fail=1; }
+if [ -n "$STATIC" ]; then
+  for d in "$tmp/req" "$SRC/examples/requests/clean-single"; do
+    a="$("$STATIC" validate --format json "$d" 2>&1)"; b="$("$BIN" validate --format json "$d" 2>&1)"
+    [ "$a" = "$b" ] || { echo "FAIL: the static rwkvq and rwkvq-shared differ on $d"; fail=1; }
+  done
+fi
 [ $fail = 0 ] && echo "ok: rwkvq needs only libc at start-up"
 exit $fail

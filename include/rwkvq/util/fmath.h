@@ -16,7 +16,8 @@ double nearbyint(double x);   // = std::nearbyint in the default rounding mode: 
 // = std::llround for |x| < 2^63; outside that range (and for NaN) LLONG_MIN, what glibc returns
 // on x86-64 (C leaves it unspecified).
 long long llround(double x);
-// = std::pow, from libm loaded the first time it is needed; nullopt when libm cannot be loaded.
+// = std::pow: libm.a's in the static rwkvq (src/front/linked_pow.cpp), else from libm loaded the
+// first time it is needed; nullopt when libm cannot be loaded.
 std::optional<double> pow(double x, double y);
 
 }  // namespace rwkvq::fm
