@@ -5,8 +5,11 @@
 bench_bins="$(mktemp -d)"
 trap 'rm -rf "$bench_bins"' EXIT
 # bench_copy FILE NAME: copies FILE into the temporary folder as NAME and prints the copy's path.
+# The rwkvq-shared beside a static rwkvq (cli/handover.h) is copied beside the copy, since the
+# commands it hands over (queue, online) run there.
 bench_copy() {
   mkdir -p "$(dirname "$bench_bins/$2")"
   cp "$1" "$bench_bins/$2"
+  if [ -x "$(dirname "$1")/rwkvq-shared" ]; then cp "$(dirname "$1")/rwkvq-shared" "$(dirname "$bench_bins/$2")/"; fi
   echo "$bench_bins/$2"
 }

@@ -14,8 +14,8 @@ BEFORE="${2:-}"
 N="${3:-200}"
 [ -x "$BIN" ] || { echo "bench: $BIN is not built" >&2; exit 2; }
 source "$ROOT/bench/copies.bash"
-BIN="$(bench_copy "$BIN" rwkvq)"
-[ -z "$BEFORE" ] || BEFORE="$(bench_copy "$BEFORE" rwkvq-before)"
+BIN="$(bench_copy "$BIN" this/rwkvq)"
+[ -z "$BEFORE" ] || BEFORE="$(bench_copy "$BEFORE" before/rwkvq)"
 python3 - "$BIN" "$BEFORE" "$N" "$ROOT" "${1:-$ROOT/build/rwkvq}" "${2:-}" <<'PYEOF'
 import os, statistics, subprocess, sys, time
 binary, before, n, root = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]

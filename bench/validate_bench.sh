@@ -20,8 +20,8 @@ BEFORE="${3:-}"
 [ -x "$BIN" ] || { echo "bench: $BIN is not built (run scripts/demo.sh or scripts/test.sh first)" >&2; exit 2; }
 [ -z "$BEFORE" ] || BEFORE="$(realpath "$BEFORE")"
 source "$ROOT/bench/copies.bash"
-BIN="$(bench_copy "$BIN" rwkvq)"
-[ -z "$BEFORE" ] || BEFORE="$(bench_copy "$BEFORE" rwkvq-before)"
+BIN="$(bench_copy "$BIN" this/rwkvq)"
+[ -z "$BEFORE" ] || BEFORE="$(bench_copy "$BEFORE" before/rwkvq)"
 python3 - "$BIN" "$N" "$ROOT" "$BEFORE" <<'PYEOF'
 import os, statistics, subprocess, sys, time
 binary, n, root, before = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
