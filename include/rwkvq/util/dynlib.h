@@ -3,6 +3,9 @@
 // touch them do not pay for loading them at start-up: libgit2 for `validate --pr`, later libcurl
 // for the online checks. A typed interface over a library is a struct of function pointers whose
 // types come from the library's own header (decltype(&::fn)), filled with bind().
+// The static rwkvq links src/front/dynlib_static.cpp instead of src/util/dynlib.cpp: there open()
+// always throws std::logic_error, since commands that load libraries are handed over to
+// rwkvq-shared first (cli/handover.h).
 #include <string>
 #include <string_view>
 #include <vector>
