@@ -7,7 +7,6 @@
 #include <iostream>
 #include <string>
 #include <string_view>
-#include <utility>
 
 #include "cli/cli.h"
 #include "cli/handover.h"
