@@ -31,7 +31,7 @@ struct CalibrateArgs {
   std::string format = "text";
 };
 
-std::string fmt(const char* f, double v) {
+std::string fmt_number(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
@@ -137,7 +137,7 @@ void add_calibrate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
       std::snprintf(row, sizeof row, "%-32s %4d %4d %-8s %8s %6lld%s %3lld %8lld %6.2f %11.1f %6s\n", name.c_str(), r.cell,
                     *r.log.gpus, r.gpu.empty() ? "?" : r.gpu.c_str(), human_count(*r.params).c_str(), r.ctx_len,
                     r.ctx_assumed ? "*" : "", r.microbatch, r.log.batches, r.log.seconds / 3600.0, *r.tflops_per_gpu,
-                    r.utilisation ? fmt("%.3f", *r.utilisation).c_str() : "?");
+                    r.utilisation ? fmt_number("%.3f", *r.utilisation).c_str() : "?");
       o << row;
     }
     o << "\n";
@@ -145,15 +145,15 @@ void add_calibrate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
     if (skipped) o << skipped << " of " << runs.size() << " run(s) skipped (reason above)\n";
     for (const auto& [gname, us] : by_gpu) {
       const auto [mn, mx] = std::minmax_element(us.begin(), us.end());
-      o << gname << ": " << us.size() << " run(s), utilisation median " << fmt("%.3f", median_of(us)) << " (min "
-        << fmt("%.3f", *mn) << ", max " << fmt("%.3f", *mx) << ")\n";
+      o << gname << ": " << us.size() << " run(s), utilisation median " << fmt_number("%.3f", median_of(us)) << " (min "
+        << fmt_number("%.3f", *mn) << ", max " << fmt_number("%.3f", *mx) << ")\n";
     }
     if (!unknown_gpu.empty())
       o << unknown_gpu.size() << " run(s) on an unknown GPU (give --gpu): median "
-        << fmt("%.1f", median_of(unknown_gpu)) << " TFLOP/s per GPU achieved\n";
+        << fmt_number("%.1f", median_of(unknown_gpu)) << " TFLOP/s per GPU achieved\n";
     if (!all.empty()) {
       const double m = median_of(all);
-      o << "overall: " << all.size() << " run(s), utilisation median " << fmt("%.3f", m) << "\n\n";
+      o << "overall: " << all.size() << " run(s), utilisation median " << fmt_number("%.3f", m) << "\n\n";
       // limits.utilisation applies to every target: the runs on the targets' own GPU say it best.
       std::string why = "median of " + std::to_string(all.size()) + " run(s)";
       double use = m;
@@ -166,7 +166,7 @@ void add_calibrate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
         why = "median of " + std::to_string(it->second.size()) + " run(s) on " + gname + ", the GPU of " + join(names, ", ");
       }
       o << "rwkvq.yaml lines that would use it:\n";
-      o << "limits:\n  utilisation: " << fmt("%.2f", use) << "   # " << why << " (rwkvq calibrate)\n";
+      o << "limits:\n  utilisation: " << fmt_number("%.2f", use) << "   # " << why << " (rwkvq calibrate)\n";
     } else {
       o << "no run with a known GPU and enough progress output: nothing to put in rwkvq.yaml\n";
     }
