@@ -10,6 +10,7 @@
 #include "rwkvq/request/request.h"
 #include "rwkvq/util/strings.h"
 #include "rwkvq/util/fmath.h"
+#include "rwkvq/util/heap.h"
 
 namespace rwkvq::cli {
 
@@ -133,6 +134,7 @@ void add_estimate_command(CLI::App& app, GlobalOptions& g, int& exit_code) {
     if (!args->target.empty()) opt.target = args->target;
     if (!args->tokens.empty()) opt.tokens = parse_count(args->tokens, "--tokens");
     if (!args->params.empty()) opt.params = parse_count(args->params, "--params");
+    populate_heap(kOneRequestHeap);  // util/heap.h
     Request req = load_request(args->dir, load_limits(settings.limits));
     std::vector<net::NetFacts> facts;
     if (online) {

@@ -195,7 +195,10 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& g) {
     throw UsageError("none of the paths given is in a request folder");
   if (opt.pr) pr = read_pr(resolved, settings);
   const std::vector<std::string>& dirs = pr ? pr->dirs : resolved.dirs;
-  if (dirs.size() > 1) keep_freed_memory();  // util/heap.h: the next folder reuses this one's pages
+  // util/heap.h: with several folders the next one reuses this one's pages; with one, its pages are
+  // mapped in one call.
+  if (dirs.size() > 1) keep_freed_memory();
+  else populate_heap(kOneRequestHeap);
 
   bool unusable = false;
   std::vector<RequestReport> reports;

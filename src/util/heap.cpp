@@ -1,6 +1,7 @@
 #include "rwkvq/util/heap.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -42,6 +43,41 @@ void reserve_heap_for(std::size_t bytes) {
   const auto b = (reinterpret_cast<std::uintptr_t>(before) + kHuge - 1) / kHuge * kHuge;
   const auto e = reinterpret_cast<std::uintptr_t>(after) / kHuge * kHuge;
   if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);  // advice: failure is harmless
+#else
+  (void)bytes;
+#endif
+}
+
+void populate_heap(std::size_t bytes) {
+#if defined(__GLIBC__) && defined(__linux__)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14, <linux/mman.h>; older glibc headers lack it
+#endif
+  // Blocks below glibc's mmap threshold come from the top of the heap, one after the other; freed
+  // in reverse they go back to it, and their span is where the next allocations will come from.
+  constexpr std::size_t kBlock = 60 * 1024;
+  constexpr std::size_t kMaxBlocks = 64;
+  const std::size_t n = std::min(kMaxBlocks, (bytes + kBlock - 1) / kBlock);
+  if (n == 0) return;
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(4 * n * kBlock));  // freeing them must not shrink the heap
+  std::array<void*, kMaxBlocks> blocks{};
+  std::size_t got = 0;
+  for (; got < n; ++got)
+    if ((blocks[got] = std::malloc(kBlock)) == nullptr) break;
+  std::uintptr_t lo = UINTPTR_MAX, hi = 0;
+  for (std::size_t i = 0; i < got; ++i) {
+    lo = std::min(lo, reinterpret_cast<std::uintptr_t>(blocks[i]));
+    hi = std::max(hi, reinterpret_cast<std::uintptr_t>(blocks[i]) + kBlock);
+  }
+  asm volatile("" : : "r"(blocks.data()) : "memory");  // the mallocs must not be optimised away
+  for (std::size_t i = got; i-- > 0;) std::free(blocks[i]);
+  // Only one contiguous run of the heap (with glibc's chunk headers between the blocks): blocks
+  // found in scattered free lists would mean memory that is not the heap's fresh top.
+  const long page = sysconf(_SC_PAGESIZE);
+  if (got == 0 || page <= 0 || hi - lo > got * (kBlock + 64)) return;
+  const auto p = static_cast<std::uintptr_t>(page);
+  const std::uintptr_t b = (lo + p - 1) / p * p, e = hi / p * p;
+  if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_POPULATE_WRITE);  // advice: failure is harmless
 #else
   (void)bytes;
 #endif

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -87,5 +88,46 @@ TEST_CASE("keep_freed_memory: a large block comes from the heap and its pages st
   auto* again = static_cast<char*>(std::malloc(4u << 20));
   CHECK(mallinfo2().hblkhd == mapped_before);
   std::free(again);
+#endif
+}
+
+#if defined(__linux__)
+#include <sys/resource.h>
+#endif
+
+namespace {
+long minor_faults() {
+#if defined(__linux__)
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+#else
+  return 0;
+#endif
+}
+}  // namespace
+
+TEST_CASE("populate_heap: the heap the next allocations use is mapped already", "[util][heap]") {
+#if defined(__GLIBC__) && defined(__linux__)
+  if (sanitized()) return;  // the sanitizer's allocator is not glibc's
+  std::ifstream version("/proc/sys/kernel/osrelease");
+  int major = 0, minor = 0;
+  char dot = 0;
+  version >> major >> dot >> minor;
+  if (major < 5 || (major == 5 && minor < 14)) return;  // no MADV_POPULATE_WRITE: advice ignored
+  populate_heap(kOneRequestHeap);
+  // ~150 KiB of small blocks written one by one, as reading a request does: without the call each
+  // new 4 KiB page of the heap is a page fault (~37 here).
+  const long before = minor_faults();
+  std::vector<std::unique_ptr<std::array<char, 200>>> blocks;
+  blocks.reserve(700);
+  for (int i = 0; i < 700; ++i) {
+    blocks.push_back(std::make_unique<std::array<char, 200>>());
+    blocks.back()->fill('x');
+  }
+  const long faults = minor_faults() - before;
+  CHECK(faults < 10);
+  CHECK((*blocks.back())[199] == 'x');
+  populate_heap(0);  // nothing asked: nothing done
 #endif
 }
