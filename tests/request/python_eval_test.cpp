@@ -356,3 +356,27 @@ TEST_CASE("is_python_expression: a plain name as the full parse says", "[python_
   CHECK(!is_python_expression("9x"));
   CHECK(!is_python_expression(""));
 }
+
+TEST_CASE("eval: one literal or name gives what the full grammar gives", "[python_eval]") {
+  // A lone token takes a short cut to the atom (py::eval_tokens); in parentheses it goes down the
+  // whole grammar. Both must agree: value, kind and reason.
+  PyEnv e = env_at();
+  e.vars["X"] = Value::string("v");
+  e.vars["U"] = Value::unknown("calls input()");
+  e.vars["D"] = Value::unknown("depends on Y (never set)");
+  for (const std::string t : {"X", "U", "D", "'abc'", "f'{X}/y'", "f'{U}'", "b'x'", "42", "0x1F", "1_000", "1.5e3",
+                              "3j", "True", "False", "None", "if", "await", "os", "__file__", "unset_name", "0b2"}) {
+    const Value lone = eval_expr(t, e);
+    Value full = eval_expr("(" + t + ")", e);
+    // The full grammar's message quotes the text it was given.
+    if (const auto at = full.why.find("`(" + t + ")`"); at != std::string::npos) full.why.replace(at, t.size() + 4, "`" + t + "`");
+    INFO(t << ": lone " << (lone.known() ? lone.to_str() : lone.why) << ", full " << (full.known() ? full.to_str() : full.why));
+    CHECK(lone.kind == full.kind);
+    CHECK(lone.to_str() == full.to_str());
+    CHECK(lone.why == full.why);
+  }
+  // The two names an upper level of the grammar handles itself.
+  CHECK(eval_expr("lambda", e).why.find("uses a lambda") != std::string::npos);
+  CHECK(eval_expr("not", e).why.find("ends early") != std::string::npos);
+  CHECK(eval_expr("not X", e).kind == Value::Kind::Bool);
+}

@@ -9,7 +9,9 @@
 #include <cmath>
 #include <cstring>
 #include <cstdio>
+#include <iterator>
 #include <set>
+#include <string_view>
 
 #include "rwkvq/request/code_lines.h"
 #include "rwkvq/request/python_tokens.h"
@@ -80,6 +82,14 @@ class Parser {
 
   EV parse_all() {
     EV e = expr_list();
+    if (peek().t != Tok::End) throw ParseFail{"cannot parse `" + peek().s + "`"};
+    return e;
+  }
+
+  // The same for one literal or name (see eval_tokens): the descent from expr_list() would only
+  // pass it down to atom() and back up unchanged.
+  EV parse_atom() {
+    EV e = atom();
     if (peek().t != Tok::End) throw ParseFail{"cannot parse `" + peek().s + "`"};
     return e;
   }
@@ -1090,11 +1100,11 @@ class Parser {
       if (n == "False") return val(make_bool(false));
       if (n == "None") return val(make_none());
       if (n == "__file__") return unk("__file__ is not set in a notebook");
-      static const std::set<std::string> kw = {"if", "else", "for", "while", "def", "class",
-                                               "return", "import", "from", "with", "as",
-                                               "try", "except", "finally", "in", "is", "and",
-                                               "or", "not", "pass", "yield", "await", "del"};
-      if (kw.count(n)) throw ParseFail{"unexpected keyword " + n};
+      static constexpr std::string_view kw[] = {"if", "else", "for", "while", "def", "class",
+                                                "return", "import", "from", "with", "as",
+                                                "try", "except", "finally", "in", "is", "and",
+                                                "or", "not", "pass", "yield", "await", "del"};
+      if (std::find(std::begin(kw), std::end(kw), n) != std::end(kw)) throw ParseFail{"unexpected keyword " + n};
       auto it = env_.vars.find(n);
       if (it != env_.vars.end()) {
         const Value& v = it->second;
@@ -1154,6 +1164,18 @@ class Parser {
 };
 
 EV eval_tokens(const std::vector<Tok>& toks, const PyEnv& env, int depth) {
+  // One string, number or name and nothing else: most of what a notebook assigns and substitutes
+  // (PREFIX="...", {PROJECT_DIR}). The ten levels of the descent would only hand it to atom() and
+  // back, at ~5 000 instructions per value (issue 12.6), so it goes there directly. The parser
+  // starts where the descent would reach atom() (the depth guards of expr, not_expr and factor),
+  // so nested f-strings meet the same depth limit. `lambda` and `not` are the two names an
+  // upper level treats itself.
+  if (toks.size() == 2 && toks[1].t == Tok::End &&
+      (toks[0].t == Tok::Str || toks[0].t == Tok::Num ||
+       (toks[0].t == Tok::Name && toks[0].s != "lambda" && toks[0].s != "not"))) {
+    Parser p(toks, env, depth + 3);
+    return p.parse_atom();
+  }
   Parser p(toks, env, depth);
   return p.parse_all();
 }

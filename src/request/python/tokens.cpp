@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstring>
 #include <cstdio>
+#include <iterator>
 #include <set>
+#include <string_view>
 
 #include "rwkvq/request/code_lines.h"
 #include "rwkvq/request/python_tokens.h"
@@ -275,21 +277,20 @@ std::vector<Tok> tokenize(std::string_view src) {
       i = k;
       continue;
     }
-    static const char* three[] = {"**=", "//=", ">>=", "<<=", "..."};
-    static const char* two[] = {"**", "//", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=",
-                                "%=", "->", ":=", "&=", "|=", "^=", "<<", ">>", "@="};
-    std::string op;
-    for (const char* t : three) {
-      if (src.substr(i, 3) == t) op = t;
+    // The longest operator here: three characters, else two, else one. String views with their
+    // lengths known at compile time: no strlen per candidate (issue 12.6).
+    static constexpr std::string_view kThree[] = {"**=", "//=", ">>=", "<<=", "..."};
+    static constexpr std::string_view kTwo[] = {"**", "//", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=",
+                                                "%=", "->", ":=", "&=", "|=", "^=", "<<", ">>", "@="};
+    const std::string_view rest = src.substr(i, 3);
+    std::size_t len = 1;
+    if (rest.size() == 3 && std::find(std::begin(kThree), std::end(kThree), rest) != std::end(kThree)) {
+      len = 3;
+    } else if (rest.size() >= 2 && std::find(std::begin(kTwo), std::end(kTwo), rest.substr(0, 2)) != std::end(kTwo)) {
+      len = 2;
     }
-    if (op.empty()) {
-      for (const char* t : two) {
-        if (src.substr(i, 2) == t) op = t;
-      }
-    }
-    if (op.empty()) op = std::string(1, c);
-    toks.push_back(Tok{Tok::Op, op});
-    i += op.size();
+    toks.push_back(Tok{Tok::Op, std::string(src.substr(i, len))});
+    i += len;
   }
   toks.push_back(Tok{Tok::End, ""});
   return toks;
