@@ -312,6 +312,47 @@ try:
     t.check(rc == 0 and len(queue()["requests"]) == n_after and out.count("already queued") == 2,
             f"second import --add: {rc} {out} {err}")
 
+    # 10b. Sync with two groups of runs, one of which cannot be listed: the other group is still
+    # recorded, the failing group's part is left as it was, and the exit status says so (2 when
+    # the host failed, 1 when GitHub refused).
+    Q2 = os.path.join(tmp, "queue2.json")
+    q2 = {"RWKVQ_QUEUE": Q2}
+    cfg2 = os.path.join(tmp, "fork.yaml")
+    with open(cfg2, "w") as f:
+        f.write("runner:\n  repo: someone/fork\n")
+    ids2 = {}
+    for name in ("alpha", "beta"):
+        rc, out, err = run(["queue", "add", os.path.join(co, "notebook", "community", name)], env=q2)
+        ids2[name] = out.strip()
+    A2, F2 = ids2["alpha"], ids2["beta"]
+    rc, out, err = run(["queue", "dispatch", A2], env=q2)
+    rc2, out2, err2 = run(["--config", cfg2, "queue", "dispatch", F2], env=q2)
+    t.check(rc == 0 and rc2 == 0 and "someone/fork" in out2, f"two groups: dispatch: {rc} {err} {rc2} {out2} {err2}")
+    def part2(rid):
+        with open(Q2) as f:
+            return next(e for e in json.load(f)["requests"] if e["id"] == rid)["parts"][0]
+    f_before = part2(F2)
+    for status, code in ((500, 2), (403, 1)):
+        api("/_mode", {"runs_status": {"someone/fork": status}})
+        rc, out, err = run(["queue", "sync", "--format", "json"], env=q2, timeout=60)
+        t.check(rc == code, f"sync with {status} for one group: exit {rc}, expected {code}: {err}")
+        doc = json.loads(out) if out.strip() else {}
+        states = {p["id"]: p for p in doc.get("parts", [])}
+        t.check(states.get(A2, {}).get("run") is not None and part2(A2).get("run") is not None,
+                f"sync with {status}: the group that answered was not recorded: {out}")
+        t.check(states.get(F2, {}).get("note") == "its runs could not be listed" and part2(F2) == f_before,
+                f"sync with {status}: the failing group's part: {states.get(F2)} {part2(F2)}")
+        t.check(len(doc.get("errors", [])) == 1 and "runs of someone/fork notebook-run.yml@rwkv-community-training" in doc["errors"][0]
+                and "left as they were" in doc["errors"][0], f"sync with {status}: errors: {doc.get('errors')}")
+        t.check(err.count("rwkvq: error: sync: runs of someone/fork") == 1 and (status != 403 or "GitHub refused" in err),
+                f"sync with {status}: stderr: {err}")
+    rc, out, err = run(["queue", "sync"], env=q2, timeout=60)
+    t.check(rc == 1 and f"{F2}/part1: its runs could not be listed" in out and f"{A2}/part1: run " in out,
+            f"sync text with one group refused: {rc} {out} {err}")
+    api("/_mode", {"runs_status": {}})
+    rc, out, err = run(["queue", "sync"], env=q2)
+    t.check(rc == 0 and part2(F2).get("run") is not None, f"sync once the fork answers: {rc} {out} {err}")
+
     # 11. -v logs never carry the token either (run() checks every output for it).
     rc, out, err = run(["-v", "queue", "sync"])
     rc, out, err = run(["-v", "queue", "import"])

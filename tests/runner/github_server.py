@@ -14,7 +14,8 @@ Routes (repository OWNER/NAME is any; the token expected is argv[1], default "gh
   GET  /repos/{o}/{n}/pulls/{n}/files
   /_log          what was asked · /_reset   forget the log
   POST /_runs    JSON list of runs to add or update (by id): any fields of a workflow run
-  POST /_mode    {"dispatch_status": 500} forces that status on dispatches (0 = normal)
+  POST /_mode    {"dispatch_status": 500} forces that status on dispatches (0 = normal);
+                 {"runs_status": {"o/n": 500}} on the listing of that repository's runs
 """
 import json
 import sys
@@ -45,7 +46,7 @@ PULLS = [
 
 LOG = []
 RUNS = []
-MODE = {"dispatch_status": 0}
+MODE = {"dispatch_status": 0, "runs_status": {}}
 LOCK = threading.Lock()
 NEXT_RUN = [9000]
 
@@ -159,6 +160,10 @@ class Handler(BaseHTTPRequestHandler):
         repo = parts[1] + "/" + parts[2]
         rest = parts[3:]
         if len(rest) == 4 and rest[:2] == ["actions", "workflows"] and rest[3] == "runs":
+            with LOCK:
+                forced = MODE["runs_status"].get(repo, 0)
+            if forced:
+                return self.send_json(forced, {"message": "Server Error" if forced >= 500 else "Resource not accessible"})
             with LOCK:
                 runs = [dict(r) for r in RUNS if r.get("workflow", rest[2]) == rest[2] and r.get("repo", repo) == repo
                         and ("branch" not in q or r.get("head_branch") == q["branch"][0])

@@ -179,7 +179,7 @@ int run_sync(const QueueOptions& o, const GlobalOptions& g) {
         groups[{p.dispatch->repo, p.dispatch->workflow, p.dispatch->ref}].push_back({&e, &p});
     }
   if (groups.empty()) {
-    if (o.format == "json") print_json(ojson{{"parts", ojson::array()}, {"unmatched_runs", ojson::array()}});
+    if (o.format == "json") print_json(ojson{{"parts", ojson::array()}, {"unmatched_runs", ojson::array()}, {"errors", ojson::array()}});
     else std::cout << "nothing to sync: no dispatched part is running\n";
     return 0;
   }
@@ -190,6 +190,12 @@ int run_sync(const QueueOptions& o, const GlobalOptions& g) {
   std::vector<SyncLine> lines;
   ojson unmatched_runs = ojson::array();
   std::vector<std::string> unmatched_text;
+  // Where the runs could not be listed: that group's parts are left as they were, the other
+  // groups are still recorded, and the command ends with the errors and DESIGN §10's exit status
+  // (2 when a host did not answer, else 1 when GitHub refused).
+  std::vector<std::string> errors;
+  std::set<std::string> unlisted;  // part keys of those groups
+  int failed_status = 0;
   for (const auto& [k, parts] : groups) {
     const std::string runs_url = gh.repo_url(k.repo, "actions/workflows/" + k.workflow +
                                                          "/runs?event=workflow_dispatch&branch=" + k.ref + "&per_page=100");
@@ -198,7 +204,12 @@ int run_sync(const QueueOptions& o, const GlobalOptions& g) {
       for (const auto& page : gh.get_pages(runs_url, 10))
         for (auto& r : runner::parse_runs(page)) runs.push_back(std::move(r));
     } catch (const ApiError& err) {
-      api_failed("sync: runs of " + k.repo + " " + k.workflow + "@" + k.ref, err);
+      const std::string what = "sync: runs of " + k.repo + " " + k.workflow + "@" + k.ref;
+      errors.push_back(what + ": " + (err.refused() ? "GitHub refused: " : "") + err.what() + " (" +
+                       std::to_string(parts.size()) + " dispatched part(s) left as they were)");
+      failed_status = std::max(failed_status, err.refused() ? 1 : 2);
+      for (const auto& [e, p] : parts) unlisted.insert(e->id + "/part" + std::to_string(p->n));
+      continue;
     }
     std::map<long long, const runner::WorkflowRun*> by_id;
     for (const auto& r : runs) by_id[r.id] = &r;
@@ -262,10 +273,12 @@ int run_sync(const QueueOptions& o, const GlobalOptions& g) {
             auto it = found.find(key);
             ojson j{{"id", e.id}, {"part", p.n}, {"dispatched", format_time(p.dispatch->at)}};
             if (it == found.end()) {
+              const bool listed = !unlisted.count(key);
               j["state"] = "running";
               j["run"] = nullptr;
-              j["note"] = "no run matched yet";
-              lines.push_back({key, "running", "no run matched yet (dispatched " + format_time(p.dispatch->at) + ")"});
+              j["note"] = listed ? "no run matched yet" : "its runs could not be listed";
+              lines.push_back({key, "running", (listed ? "no run matched yet" : "its runs could not be listed") +
+                                                   std::string(" (dispatched ") + format_time(p.dispatch->at) + ")"});
               jparts.push_back(std::move(j));
               continue;
             }
@@ -307,12 +320,14 @@ int run_sync(const QueueOptions& o, const GlobalOptions& g) {
       });
 
   if (o.format == "json") {
-    print_json(ojson{{"parts", std::move(jparts)}, {"unmatched_runs", std::move(unmatched_runs)}});
-    return 0;
+    print_json(ojson{{"parts", std::move(jparts)}, {"unmatched_runs", std::move(unmatched_runs)}, {"errors", errors}});
+  } else {
+    for (const auto& l : lines) std::cout << l.key << ": " << safe(l.text) << "\n";
+    for (const auto& u : unmatched_text) std::cout << "unmatched: " << safe(u) << "\n";
   }
-  for (const auto& l : lines) std::cout << l.key << ": " << safe(l.text) << "\n";
-  for (const auto& u : unmatched_text) std::cout << "unmatched: " << safe(u) << "\n";
-  return 0;
+  std::cout.flush();
+  for (const auto& e : errors) std::cerr << "rwkvq: error: " << safe(e) << "\n";
+  return failed_status;
 }
 
 // ------------------------------------------------------------------ import
