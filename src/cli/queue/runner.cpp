@@ -58,9 +58,13 @@ RunnerSettings runner_of(const QueueOptions& o, const Settings& s) {
 }
 
 // An API failure as the exit codes of DESIGN §10: refused (4xx) → 1, no answer / 5xx → 2.
+std::string api_failure_text(const std::string& what, const ApiError& e) {
+  return what + ": " + (e.refused() ? "GitHub refused: " : "") + e.what();
+}
+int api_failure_status(const ApiError& e) { return e.refused() ? 1 : 2; }
 [[noreturn]] void api_failed(const std::string& what, const ApiError& e) {
-  if (e.refused()) throw Refused(what + ": GitHub refused: " + e.what());
-  throw InputError(what + ": " + e.what());
+  if (e.refused()) throw Refused(api_failure_text(what, e));
+  throw InputError(api_failure_text(what, e));
 }
 
 // The notebook's path relative to the checkout's notebook/ folder: the nearest folder named
@@ -204,10 +208,9 @@ int run_sync(const QueueOptions& o, const GlobalOptions& g) {
       for (const auto& page : gh.get_pages(runs_url, 10))
         for (auto& r : runner::parse_runs(page)) runs.push_back(std::move(r));
     } catch (const ApiError& err) {
-      const std::string what = "sync: runs of " + k.repo + " " + k.workflow + "@" + k.ref;
-      errors.push_back(what + ": " + (err.refused() ? "GitHub refused: " : "") + err.what() + " (" +
+      errors.push_back(api_failure_text("sync: runs of " + k.repo + " " + k.workflow + "@" + k.ref, err) + " (" +
                        std::to_string(parts.size()) + " dispatched part(s) left as they were)");
-      failed_status = std::max(failed_status, err.refused() ? 1 : 2);
+      failed_status = std::max(failed_status, api_failure_status(err));
       for (const auto& [e, p] : parts) unlisted.insert(e->id + "/part" + std::to_string(p->n));
       continue;
     }
@@ -273,12 +276,11 @@ int run_sync(const QueueOptions& o, const GlobalOptions& g) {
             auto it = found.find(key);
             ojson j{{"id", e.id}, {"part", p.n}, {"dispatched", format_time(p.dispatch->at)}};
             if (it == found.end()) {
-              const bool listed = !unlisted.count(key);
+              const std::string note = unlisted.count(key) ? "its runs could not be listed" : "no run matched yet";
               j["state"] = "running";
               j["run"] = nullptr;
-              j["note"] = listed ? "no run matched yet" : "its runs could not be listed";
-              lines.push_back({key, "running", (listed ? "no run matched yet" : "its runs could not be listed") +
-                                                   std::string(" (dispatched ") + format_time(p.dispatch->at) + ")"});
+              j["note"] = note;
+              lines.push_back({key, "running", note + " (dispatched " + format_time(p.dispatch->at) + ")"});
               jparts.push_back(std::move(j));
               continue;
             }
