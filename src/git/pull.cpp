@@ -38,7 +38,7 @@ PullCheckout::PullCheckout(const fs::path& start) : impl_(std::make_unique<Impl>
 
 PullCheckout::~PullCheckout() = default;
 
-fs::path PullCheckout::fetch_pull(long long number, const std::vector<std::string>& folders) {
+PulledHead PullCheckout::fetch_pull(long long number, const std::vector<std::string>& folders) {
   const auto& g = api();
   const std::string n = std::to_string(number);
   git_remote* remote = nullptr;
@@ -79,7 +79,7 @@ fs::path PullCheckout::fetch_pull(long long number, const std::vector<std::strin
   co.target_directory = target.c_str();
   co.paths = git_strarray{cpaths.data(), cpaths.size()};
   check(g.git_checkout_tree(impl_->repo, commit, &co), "pull request #" + n + ": writing its request folders");
-  return root;
+  return PulledHead{root, hex};
 }
 
 }  // namespace rwkvq

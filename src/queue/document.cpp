@@ -18,6 +18,18 @@
 
 namespace rwkvq::queue {
 
+namespace {
+// A full git commit id as libgit2 writes it: 40 lowercase hex digits.
+bool is_commit_id(std::string_view s) {
+  return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+// The "pr" object of an entry imported from a pull request.
+nlohmann::ordered_json pr_json(const Entry& e) {
+  nlohmann::ordered_json j{{"number", e.pr}, {"author", e.pr_author}};
+  if (!e.pr_head.empty()) j["head"] = e.pr_head;
+  return j;
+}
+}  // namespace
 
 // ---------------------------------------------------------------- times
 
@@ -1155,6 +1167,12 @@ class Reader {
         object("\"pr\"", [&](std::string_view k2, std::size_t k2_pos) {
           if (is(k2, "number")) { push("number"); e.pr = integer(1); }
           else if (is(k2, "author")) { push("author"); e.pr_author = str(); }
+          else if (is(k2, "head")) {
+            push("head");
+            const std::size_t head_at = i_;
+            e.pr_head = str();
+            if (!is_commit_id(e.pr_head)) fail_at(head_at, "\"head\" must be a full commit id (40 lowercase hex digits)");
+          }
           else unknown(k2, k2_pos);
           pop();
         });
@@ -1365,7 +1383,7 @@ nlohmann::ordered_json entry_json(const Entry& e) {
     hist.push_back(std::move(j));
   }
   r["history"] = std::move(hist);
-  if (e.pr > 0) r["pr"] = ojson{{"number", e.pr}, {"author", e.pr_author}};
+  if (e.pr > 0) r["pr"] = pr_json(e);
   return r;
 }
 
@@ -1433,7 +1451,7 @@ void put_entry(std::string& out, const Entry& e) {
   lit(out, "]");
   if (e.pr > 0) {
     lit(out, ", \"pr\": ");
-    put_json(out, ojson{{"number", e.pr}, {"author", e.pr_author}});
+    put_json(out, pr_json(e));
   }
   lit(out, "}");
 }

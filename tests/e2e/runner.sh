@@ -312,6 +312,79 @@ try:
     t.check(rc == 0 and len(queue()["requests"]) == n_after and out.count("already queued") == 2,
             f"second import --add: {rc} {out} {err}")
 
+    # 10a. A pull request whose head moves after it was queued: what was checked is no longer
+    # what would run. Each queued request records the head it was validated at; import --add
+    # re-validates a moved head, takes it when it is clean and nothing started, and otherwise
+    # leaves the queue as it is and exits 1.
+    def rev(ref):
+        return subprocess.run(["git", "rev-parse", ref], cwd=work, check=True, capture_output=True,
+                              text=True).stdout.strip()
+    def move(n, folder, change):
+        git("checkout", "-q", f"pr{n}", cwd=work)
+        change(os.path.join(work, "notebook", "community", folder))
+        git("add", "-A", cwd=work); git("commit", "-qm", f"pr{n} moves", cwd=work)
+        git("push", "-qf", origin, f"pr{n}:refs/pull/{n}/head", cwd=work)
+        return rev(f"pr{n}")
+    def add_comment(d):
+        config = sorted(n for n in os.listdir(d) if n.endswith(".yaml"))[0]
+        with open(os.path.join(d, config), "a") as f:
+            f.write("# a later commit of the pull request\n")
+    imported = {e["pr"]["number"]: e for e in queue()["requests"] if "pr" in e}
+    t.check(imported.get(7, {}).get("pr", {}).get("head") == rev("pr7") and
+            imported.get(11, {}).get("pr", {}).get("head") == rev("pr11"),
+            f"import --add did not record the heads it validated: {[e.get('pr') for e in imported.values()]}")
+    if 7 in imported and 11 in imported:
+        id7, id11 = imported[7]["id"], imported[11]["id"]
+        old7 = imported[7]["pr"]["head"]
+        new7 = move(7, "tiny-shakespeare", add_comment)
+        rc, out, err = run(["queue", "import", "--add", "--checkout", clone], timeout=60)
+        print(out)
+        e7 = entry(id7)
+        t.check(rc == 0 and f"-> notebook/community/tiny-shakespeare: re-validated {id7} (the head moved from "
+                f"{old7[:12]} to {new7[:12]}: 0 error(s)" in out, f"a clean moved head: {rc} {out} {err}")
+        t.check(e7["pr"]["head"] == new7 and f"/{new7[:12]}/" in e7["folder"] and os.path.isdir(e7["folder"]),
+                f"a clean moved head was not taken: {e7['pr']} {e7['folder']}")
+        t.check(e7["history"][-1]["action"] == "head" and new7[:12] in e7["history"][-1]["reason"],
+                f"a clean moved head left no history: {e7['history'][-1]}")
+        t.check(len(queue()["requests"]) == n_after, "a moved head added a request")
+        check_schema()
+        rc, out, err = run(["queue", "show", id7])
+        t.check(f"pull request: #7 by alice at {new7[:12]}" in out, f"show of a moved head: {out}")
+        rc, out, err = run(["queue", "import", "--add", "--checkout", clone], timeout=60)
+        t.check(rc == 0 and out.count("already queued") == 2, f"import after the move was taken: {rc} {out} {err}")
+
+        # The head moves again, to a request with errors: nothing changes, exit 1, and why.
+        def break_it(d):
+            for name in os.listdir(d):
+                os.remove(os.path.join(d, name))
+            for name in os.listdir(os.path.join(EX, "bad-json")):
+                shutil.copy(os.path.join(EX, "bad-json", name), d)
+        bad7 = move(7, "tiny-shakespeare", break_it)
+        before = digest()
+        rc, out, err = run(["queue", "import", "--add", "--checkout", clone], timeout=60)
+        print(out)
+        t.check(rc == 1 and re.search(rf"-> notebook/community/tiny-shakespeare: head moved {id7} \(the head moved from "
+                                      rf"{new7[:12]} to {bad7[:12]}, which has [1-9]\d* error\(s\)", out) is not None,
+                f"a moved head with errors: {rc} {out} {err}")
+        t.check(digest() == before, "a moved head with errors changed the queue")
+        rc, out, err = run(["queue", "import", "--add", "--checkout", clone, "--format", "json"], timeout=60)
+        doc = json.loads(out) if out.strip() else {}
+        res7 = [r for p in doc.get("pulls", []) if p["number"] == 7 for r in p.get("import", [])]
+        t.check(rc == 1 and [(r["result"], r["id"]) for r in res7] == [("head moved", id7)],
+                f"a moved head with errors, JSON: {rc} {res7} {err}")
+
+        # #11 moves after its first part started: the queued request stays as it was checked.
+        rc, out, err = run(["queue", "start", id11])
+        t.check(rc == 0, f"start {id11}: {rc} {err}")
+        old11 = entry(id11)["pr"]["head"]
+        new11 = move(11, "two-part", add_comment)
+        before = digest()
+        rc, out, err = run(["queue", "import", "--add", "--checkout", clone], timeout=60)
+        print(out)
+        t.check(rc == 1 and f"-> notebook/community/two-part: head moved {id11} (the head moved from {old11[:12]} to "
+                f"{new11[:12]} after a part started" in out, f"a head moved after a start: {rc} {out} {err}")
+        t.check(digest() == before, "a head moved after a start changed the queue")
+
     # 10b. Sync with two groups of runs, one of which cannot be listed: the other group is still
     # recorded, the failing group's part is left as it was, and the exit status says so (2 when
     # the host failed, 1 when GitHub refused).

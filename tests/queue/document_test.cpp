@@ -89,6 +89,27 @@ TEST_CASE("schema violations name the offending value's position", "[queue][docu
   SECTION("a valid file passes") { CHECK(error_of(text).empty()); }
 }
 
+TEST_CASE("a pull request's head round-trips, and only a full commit id is one", "[queue][document]") {
+  Queue q = qtest::queue_of({qtest::make(1, {2.0}), qtest::make(2, {1.0})});
+  q.requests[0].pr = 7;
+  q.requests[0].pr_author = "alice";
+  q.requests[0].pr_head = "0123456789abcdef0123456789abcdef01234567";
+  q.requests[1].pr = 9;  // imported before heads were recorded
+  q.requests[1].pr_author = "bob";
+  const std::string text = serialize_queue(q);
+  CHECK(text.find("0123456789abcdef0123456789abcdef01234567") != std::string::npos);
+  const Queue back = parse_queue(text, "q.json");
+  CHECK(serialize_queue(back) == text);
+  CHECK(back.requests[0].pr_head == q.requests[0].pr_head);
+  CHECK(back.requests[1].pr_head.empty());
+  for (const char* bad : {"0123456789abcdef", "0123456789ABCDEF0123456789abcdef01234567",
+                          "0123456789abcdef0123456789abcdef0123456g", ""}) {
+    std::string t = text;
+    t.replace(t.find("0123456789abcdef0123456789abcdef01234567"), 40, bad);
+    CHECK_THAT(error_of(t), Catch::Contains("\"head\" must be a full commit id") && Catch::Contains("/requests/0/pr/head"));
+  }
+}
+
 TEST_CASE("an unknown version is refused", "[queue][document]") {
   CHECK_THAT(error_of("{\"version\": 2, \"next_id\": 1, \"requests\": []}"),
              Catch::Contains("unsupported queue version 2"));

@@ -11,6 +11,12 @@
 
 namespace rwkvq {
 
+// A pull request's head as fetched: the commit and the root its folders were written under.
+struct PulledHead {
+  std::filesystem::path root;  // root / folder is each request folder
+  std::string commit;          // the head's full commit id (40 hex digits)
+};
+
 class PullCheckout {
  public:
   // Opens the repository holding `start`. Throws UsageError (not a repository, no libgit2).
@@ -19,9 +25,9 @@ class PullCheckout {
   PullCheckout(const PullCheckout&) = delete;
   PullCheckout& operator=(const PullCheckout&) = delete;
   // Fetches pull request `number`'s head from origin and writes `folders` (paths relative to the
-  // repository root) of it out. Returns the root they were written under (root / folder).
+  // repository root) of it out. Returns the head's commit and the root they were written under.
   // Throws UsageError with libgit2's message when the fetch or the checkout fails.
-  std::filesystem::path fetch_pull(long long number, const std::vector<std::string>& folders);
+  PulledHead fetch_pull(long long number, const std::vector<std::string>& folders);
 
  private:
   struct Impl;

@@ -90,6 +90,7 @@ struct Entry {
   std::vector<HistoryEntry> history;
   long long pr = 0;       // the pull request it came from (`queue import --add`); 0 = none
   std::string pr_author;  // its author's GitHub login
+  std::string pr_head;    // the head commit it was validated at (40 hex digits); "" = not recorded
 };
 
 struct Queue {

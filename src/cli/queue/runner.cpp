@@ -362,61 +362,129 @@ int run_import(const QueueOptions& o, const GlobalOptions& g) {
     std::string folder, result, id, detail;
   };
   std::vector<Outcome> outcomes;
+  int status = 0;
   if (o.import_add) {
     const Queue before = store.read();
     Settings learned_settings = settings;
     load_learned(learned_settings, store.file().string(), o.no_learn);
     PullCheckout co(o.checkout.empty() ? fs::current_path() : fs::path(o.checkout));
+    // A folder of a fetched head, read, estimated and checked like `validate`.
+    struct Checked {
+      Request req;
+      RequestEstimate est;
+      RequestReport report;
+    };
+    auto check = [&](const fs::path& dir) {
+      Checked c{load_request(dir, load_limits(settings.limits)), {}, {}};
+      c.est = estimate_request(c.req, learned_settings, EstimateOptions{});
+      RuleContext ctx{settings, &c.est, std::nullopt};
+      c.report = make_report(c.req, run_rules(c.req, ctx, CheckOptions{}), &c.est);
+      return c;
+    };
+    auto counts = [](const RequestReport& r) {
+      return std::to_string(r.errors()) + " error(s), " + std::to_string(r.warnings()) + " warning(s)";
+    };
     for (const auto& p : pulls) {
       if (p.folders.empty()) {
         outcomes.push_back({p.number, "", "skipped", "", "it changes no request folder"});
         continue;
       }
-      fs::path root;
+      PulledHead head;
       try {
-        root = co.fetch_pull(p.number, p.folders);
+        head = co.fetch_pull(p.number, p.folders);
       } catch (const UsageError& err) {
         outcomes.push_back({p.number, "", "not fetched", "", err.what()});
         continue;
       }
+      const std::string short_head = head.commit.substr(0, 12);
       for (const auto& folder : p.folders) {
-        const fs::path dir = root / folder;
+        const fs::path dir = head.root / folder;
         std::error_code ec;
         const std::string real = fs::weakly_canonical(dir, ec).string();
         const Entry* dup = nullptr;
         for (const auto& e : before.requests)
           if (is_active(e) && (e.folder == real || (e.pr == p.number && fs::path(e.folder).filename() == dir.filename())))
             dup = &e;
-        if (dup) {
-          outcomes.push_back({p.number, folder, "already queued", dup->id, ""});
+        if (dup && (dup->pr != p.number || dup->pr_head.empty() || dup->pr_head == head.commit)) {
+          outcomes.push_back({p.number, folder, "already queued", dup->id,
+                              dup->pr == p.number && dup->pr_head.empty()
+                                  ? "queued before rwkvq recorded heads: not compared with " + short_head
+                                  : ""});
           continue;
         }
         if (!fs::is_directory(dir, ec)) {
-          outcomes.push_back({p.number, folder, "skipped", "", "the pull request deletes it"});
+          if (dup) {  // queued, and the new head deletes it
+            outcomes.push_back({p.number, folder, "head moved", dup->id,
+                                "the head moved from " + dup->pr_head.substr(0, 12) + " to " + short_head +
+                                    ", which deletes it: rwkvq queue cancel " + dup->id});
+            status = 1;
+          } else {
+            outcomes.push_back({p.number, folder, "skipped", "", "the pull request deletes it"});
+          }
           continue;
         }
-        Request req = load_request(dir, load_limits(settings.limits));
-        const RequestEstimate est = estimate_request(req, learned_settings, EstimateOptions{});
-        RuleContext ctx{settings, &est, std::nullopt};
-        RequestReport report = make_report(req, run_rules(req, ctx, CheckOptions{}), &est);
-        if (report.errors() > 0) {
+        Checked c = check(dir);
+        if (dup) {
+          // The pull request moved since its request was queued: what was checked is not what
+          // would run. A clean new head that has not started replaces the queued one; anything
+          // else leaves the queue as it is, says why, and makes the import exit 1.
+          const std::string moved = "the head moved from " + dup->pr_head.substr(0, 12) + " to " + short_head;
+          const bool started = std::any_of(dup->parts.begin(), dup->parts.end(),
+                                           [](const Part& part) { return part.state != PartState::Queued; });
+          if (c.report.errors() > 0 || started) {
+            outcomes.push_back({p.number, folder, "head moved", dup->id,
+                                moved + (c.report.errors() > 0
+                                             ? ", which has " + counts(c.report) + ": rwkvq validate " + dir.string()
+                                             : " after a part started: the queued request stays as checked at " +
+                                                   dup->pr_head.substr(0, 12))});
+            status = 1;
+            continue;
+          }
+          Entry fresh = make_entry(c.req, c.est, IntakeOptions{});
+          const std::string id = dup->id;
+          try {
+            store.transact([&](Queue& queue) {
+              Entry* e = queue.find(id);
+              if (!e || e->pr_head != dup->pr_head) throw Refused(id + " changed while the pull request was checked");
+              e->folder = fresh.folder;
+              e->title = fresh.title;
+              e->handle = fresh.handle;
+              e->target = fresh.target;
+              e->parts = std::move(fresh.parts);
+              e->pr_author = p.author;
+              e->pr_head = head.commit;
+              e->history.push_back({now(), who(o), "head", 0,
+                                    "pull request #" + std::to_string(p.number) + ": " + moved + ", re-validated: " +
+                                        counts(c.report),
+                                    std::nullopt});
+              return true;
+            }, /*create=*/false);
+            outcomes.push_back({p.number, folder, "re-validated", id, moved + ": " + counts(c.report)});
+          } catch (const Refused& err) {
+            outcomes.push_back({p.number, folder, "head moved", id, moved + ": " + err.what()});
+            status = 1;
+          }
+          continue;
+        }
+        if (c.report.errors() > 0) {
           outcomes.push_back({p.number, folder, "not queued", "",
-                              std::to_string(report.errors()) + " error(s): rwkvq validate " + dir.string()});
+                              std::to_string(c.report.errors()) + " error(s): rwkvq validate " + dir.string()});
           continue;
         }
         try {
-          Entry entry = make_entry(req, est, IntakeOptions{});
+          Entry entry = make_entry(c.req, c.est, IntakeOptions{});
           entry.pr = p.number;
           entry.pr_author = p.author;
-          ChangeInfo info{who(o), now(), "pull request #" + std::to_string(p.number) + " by " + p.author, "", "",
-                          std::nullopt};
+          entry.pr_head = head.commit;
+          ChangeInfo info{who(o), now(), "pull request #" + std::to_string(p.number) + " by " + p.author + " at " + short_head,
+                          "", "", std::nullopt};
           std::string id;
           store.transact([&](Queue& queue) {
             id = add_entry(queue, entry, info);
             return true;
           }, /*create=*/true);
           outcomes.push_back({p.number, folder, "queued", id,
-                              report.warnings() ? std::to_string(report.warnings()) + " warning(s)" : ""});
+                              c.report.warnings() ? std::to_string(c.report.warnings()) + " warning(s)" : ""});
         } catch (const Refused& err) {
           outcomes.push_back({p.number, folder, "already queued", "", err.what()});
         }
@@ -440,7 +508,7 @@ int run_import(const QueueOptions& o, const GlobalOptions& g) {
       arr.push_back(std::move(j));
     }
     print_json(ojson{{"repo", rs.repo}, {"base", rs.ref}, {"pulls", std::move(arr)}});
-    return 0;
+    return status;
   }
   std::ostringstream out;
   out << pulls.size() << " open training request pull request(s) into " << rs.repo << ":" << rs.ref << "\n";
@@ -455,7 +523,7 @@ int run_import(const QueueOptions& o, const GlobalOptions& g) {
   }
   if (!o.import_add && !pulls.empty()) out << "nothing queued (--add fetches each head and queues the folders that validate)\n";
   std::cout << out.str();
-  return 0;
+  return status;
 }
 
 void runner_flags(CLI::App* cmd, QueueOptions& o) {

@@ -158,7 +158,9 @@ int run_show(const QueueOptions& o, const GlobalOptions& g) {
       out << "       run " << p.run->id << " (" << safe(p.run->status)
           << (p.run->conclusion.empty() ? "" : ", " + safe(p.run->conclusion)) << ") " << safe(p.run->url) << "\n";
   }
-  if (e->pr > 0) out << "  pull request: #" << e->pr << " by " << safe(e->pr_author) << "\n";
+  if (e->pr > 0)
+    out << "  pull request: #" << e->pr << " by " << safe(e->pr_author)
+        << (e->pr_head.empty() ? std::string() : " at " + e->pr_head.substr(0, 12)) << "\n";
   out << "  history:\n";
   for (const auto& h : e->history) {
     out << "    " << format_time(h.at) << "  " << pad(safe(h.by), 12) << " " << h.action;
