@@ -341,3 +341,57 @@ TEST_CASE("archive: find_archived reads the archive beside the queue", "[queue][
   CHECK(found->id == "r1");
   CHECK_FALSE(find_archived(file, "r2"));  // still active
 }
+
+TEST_CASE("archive: read_archive reads a file piece by piece as parse_archive reads its whole text",
+          "[queue][archive]") {
+  Dir d;
+  const fs::path file = d.path / "q.json";
+  // ~2 600 lines of ~1 KB (the 1 MiB pieces end inside lines), one line of 2.5 MiB (longer than
+  // a piece), a duplicate id, blank and CRLF lines, then each way a file can end.
+  std::string text;
+  for (int i = 1; i <= 2600; ++i) {
+    Entry e = qtest::make(i, {1.0, 2.0});
+    e.title = std::string(static_cast<std::size_t>(700 + i % 300), static_cast<char>('a' + i % 26));
+    text += request_line(e) + (i % 500 == 0 ? "\r\n" : "\n");
+    if (i == 1300) {
+      Entry big = qtest::make(5000, {1.0});
+      big.title = std::string(std::size_t{5} << 19, 'x');
+      text += "\n  \n" + request_line(big) + "\n";
+    }
+  }
+  Entry again = qtest::make(7, {3.0});
+  again.title = "the later line wins";
+  text += request_line(again) + "\n";
+  const std::string half = request_line(qtest::make(6000, {1.0}));
+  for (const std::string& tail : {std::string(), half.substr(0, half.size() / 2), std::string("   "), half}) {
+    {
+      std::ofstream out(archive_path(file), std::ios::binary | std::ios::trunc);
+      out << text << tail;
+    }
+    const std::string path = archive_path(file).string();
+    const Archive whole = parse_archive(text + tail, path);
+    const Archive pieces = read_archive(file);
+    CHECK(pieces.complete == whole.complete);
+    CHECK(pieces.warnings == whole.warnings);
+    REQUIRE(pieces.requests.size() == whole.requests.size());
+    for (std::size_t i = 0; i < whole.requests.size(); ++i)
+      REQUIRE(request_line(pieces.requests[i]) == request_line(whole.requests[i]));
+    CHECK(pieces.requests.size() == 2601 + (tail == half ? 1 : 0));
+    CHECK(pieces.requests[6].title == "the later line wins");
+  }
+  // A damaged line far into the file: the same error, with its line number.
+  std::string bad = text;
+  bad.insert(bad.find("\"r2000\"") - 7, "{\"id\": 1}\n");
+  {
+    std::ofstream out(archive_path(file), std::ios::binary | std::ios::trunc);
+    out << bad;
+  }
+  std::string want;
+  try {
+    parse_archive(bad, archive_path(file).string());
+  } catch (const InputError& e) {
+    want = e.what();
+  }
+  REQUIRE_FALSE(want.empty());
+  CHECK_THROWS_WITH(read_archive(file), want);
+}
