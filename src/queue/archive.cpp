@@ -98,6 +98,12 @@ Archive parse_archive(std::string_view text, const std::string& path, std::size_
 }
 
 Archive read_archive(const fs::path& queue_file) {
+  Archive a = load_archive(queue_file);
+  for (const auto& w : a.warnings) warn_once(w);
+  return a;
+}
+
+Archive load_archive(const fs::path& queue_file) {
   // Read a piece at a time into one buffer rather than whole: for `list --all` of a 10 000-request
   // archive (11 MB), the kernel zeroing fresh pages for the whole text cost more than reading it.
   const auto file = archive_path(queue_file);
@@ -144,7 +150,6 @@ Archive read_archive(const fs::path& queue_file) {
     filled += static_cast<std::size_t>(n);
   }
   if (start < filled) lines.line(std::string_view(buf.data() + start, filled - start), false);
-  for (const auto& w : a.warnings) warn_once(w);
   return a;
 }
 

@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <optional>
 #include <system_error>
+#include <thread>
 
 #include "rwkvq/core/error.h"
 #include "rwkvq/git/queue_repo.h"
@@ -34,6 +36,9 @@ std::filesystem::path default_queue_path() {
 }
 
 namespace {
+// From this size on (~250 requests), an archive is read on its own thread (read_under_lock).
+constexpr std::uintmax_t kArchiveOnThread = 256 * 1024;
+
 Queue parse_file(const std::filesystem::path& file, const std::optional<std::string>& text) {
   if (!text) return Queue{};
   return parse_queue(*text, file.string());
@@ -98,10 +103,41 @@ Queue FileBackend::read_under_lock(bool history) {
     // A read-only folder: the file is only ever replaced by rename, so an unlocked read still
     // sees a whole file.
   }
-  Queue q = parse_file(file_, read_file_if_exists(file_));
-  resolve_tail(q, file_);
-  if (!history) return q;
-  return with_archive(std::move(q), read_archive(file_));
+  if (!history) {
+    Queue q = parse_file(file_, read_file_if_exists(file_));
+    resolve_tail(q, file_);
+    return q;
+  }
+  // With history, a large archive is read on a second thread while this one reads the queue:
+  // the two are independent, and reading them is most of what `list --all` or `log` costs.
+  std::error_code ec;
+  const auto archive_bytes = std::filesystem::file_size(archive_path(file_), ec);
+  if (ec || archive_bytes < kArchiveOnThread) {
+    Queue q = parse_file(file_, read_file_if_exists(file_));
+    resolve_tail(q, file_);
+    return with_archive(std::move(q), read_archive(file_));
+  }
+  Archive archive;
+  std::exception_ptr archive_error;
+  std::thread reader([&] {
+    try {
+      archive = load_archive(file_);
+    } catch (...) {
+      archive_error = std::current_exception();
+    }
+  });
+  Queue q;
+  try {
+    q = parse_file(file_, read_file_if_exists(file_));
+    resolve_tail(q, file_);
+  } catch (...) {
+    reader.join();
+    throw;  // the queue's error first, as when they are read one after the other
+  }
+  reader.join();
+  if (archive_error) std::rethrow_exception(archive_error);
+  for (const auto& w : archive.warnings) warn_once(w);
+  return with_archive(std::move(q), std::move(archive));
 }
 
 Queue FileBackend::transact(const QueueChange& change, bool create, const AfterWrite& after_write,

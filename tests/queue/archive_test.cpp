@@ -395,3 +395,45 @@ TEST_CASE("archive: read_archive reads a file piece by piece as parse_archive re
   REQUIRE_FALSE(want.empty());
   CHECK_THROWS_WITH(read_archive(file), want);
 }
+
+TEST_CASE("archive: a large archive read beside the queue (on a second thread) gives what one thread gives",
+          "[queue][archive]") {
+  Dir d;
+  const auto file = d.path / "queue.json";
+  QueueStore store(file);
+  store.transact(
+      [](Queue& q) {
+        for (int i = 1; i <= 400; ++i) {
+          Entry e = qtest::make(i, {1.0});
+          e.title = std::string(1000, static_cast<char>('a' + i % 26));
+          add_entry(q, e, who(qtest::kT0));
+        }
+        return true;
+      },
+      true);
+  store.transact([](Queue& q) {
+    for (int i = 1; i <= 300; ++i) apply_action(q, PartRef{"r" + std::to_string(i), 0}, Action::Cancel, who(qtest::kT0 + 60));
+    return true;
+  });
+  const std::string archive = slurp(archive_path(file));
+  REQUIRE(archive.size() > 256 * 1024);  // store.cpp's kArchiveOnThread
+  const Queue all = store.read_history();
+  REQUIRE(all.requests.size() == 400);
+  CHECK(request_state(*all.find("r1")) == "cancelled");
+  CHECK(request_state(*all.find("r300")) == "cancelled");
+  CHECK(request_state(*all.find("r301")) == "queued");
+  CHECK(all.find("r7")->title == std::string(1000, 'h'));
+  // An error in the archive is thrown here, with its line.
+  {
+    std::ofstream out(archive_path(file), std::ios::app | std::ios::binary);
+    out << "{\"id\": 5}\n";
+  }
+  CHECK_THROWS_WITH(store.read_history(), Catch::StartsWith(archive_path(file).string() + ":301:"));
+  // When both are damaged, the queue's error comes first, as when they are read one by one.
+  const std::string queue_text = slurp(file);
+  {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << queue_text.substr(0, queue_text.size() / 2);
+  }
+  CHECK_THROWS_WITH(store.read_history(), Catch::StartsWith(file.string() + ":"));
+}

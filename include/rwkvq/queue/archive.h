@@ -47,6 +47,8 @@ Archive parse_archive(std::string_view text, const std::string& path, std::size_
 // the archive is only appended to, so a reader sees whole lines and at worst an incomplete last
 // one. Throws InputError.
 Archive read_archive(const std::filesystem::path& queue_file);
+// read_archive without logging the warnings (they are in the result): safe on another thread.
+Archive load_archive(const std::filesystem::path& queue_file);
 
 // The archive beside `queue_file` from byte `from` to its end, read without what precedes it
 // but its last kTailContext bytes (`text` starts there; `from` is at text[offset]). nullopt when
