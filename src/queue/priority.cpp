@@ -48,19 +48,35 @@ bool ranks_before(const Entry& a, const PriorityFactors& pa, const Entry& b,
 }
 
 std::vector<Ranked> rank_queue(const Queue& q, const PriorityWeights& w, Time now, bool all) {
-  std::vector<std::pair<bool, Ranked>> tmp;  // (active, ranked): is_active computed once
-  tmp.reserve(q.requests.size());
+  std::vector<Ranked> ranked;
+  ranked.reserve(q.requests.size());
+  // What the order depends on, 40 bytes a request, sorted instead of the Ranked themselves: at
+  // 20 000 requests (list --all) moving the factors and reading each entry twice per comparison
+  // cost more than the rest of ranking. The comparisons are ranks_before's, so the order is too.
+  struct Key {
+    bool active;
+    double total;
+    Time since;
+    long long id;
+    std::size_t at;  // in `ranked`
+  };
+  std::vector<Key> keys;
+  keys.reserve(q.requests.size());
   for (const auto& e : q.requests) {
     const bool active = is_active(e);
-    if (all || active) tmp.push_back({active, Ranked{&e, compute_priority(e, w, now)}});
+    if (!all && !active) continue;
+    ranked.push_back(Ranked{&e, compute_priority(e, w, now)});
+    keys.push_back(Key{active, ranked.back().factors.total, e.since, id_number(e.id), ranked.size() - 1});
   }
-  std::sort(tmp.begin(), tmp.end(), [](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first;
-    return ranks_before(*a.second.entry, a.second.factors, *b.second.entry, b.second.factors);
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    if (a.active != b.active) return a.active;
+    if (a.total != b.total) return a.total > b.total;
+    if (a.since != b.since) return a.since < b.since;
+    return a.id < b.id;
   });
   std::vector<Ranked> out;
-  out.reserve(tmp.size());
-  for (auto& [active, r] : tmp) out.push_back(r);
+  out.reserve(keys.size());
+  for (const Key& k : keys) out.push_back(ranked[k.at]);
   return out;
 }
 

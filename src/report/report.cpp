@@ -107,6 +107,14 @@ std::string sanitize_for_terminal(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
+    // Printable ASCII and tabs, the whole of nearly every title and handle, go over in one piece.
+    std::size_t plain = i;
+    while (plain < text.size() && ((text[plain] >= 0x20 && text[plain] < 0x7F) || text[plain] == '\t')) ++plain;
+    if (plain > i) {
+      out.append(text.substr(i, plain - i));
+      i = plain;
+      continue;
+    }
     unsigned cp = 0;
     std::size_t n = utf8_sequence(text, i, cp);
     if (n == 0) {

@@ -73,17 +73,35 @@ int run_list(const QueueOptions& o, const GlobalOptions& g) {
           << pad(cell(f.boost_part, f.boost), 16) << safe(r.entry->title) << "\n";
     }
   } else {
-    out << pad("ID", 7) << pad("PRIORITY", 10) << pad("STATE", 10) << pad("KIND", 20) << pad("TARGET", 9)
-        << pad("PART", 6) << pad("HOURS", 7) << pad("AGE", 6) << pad("HANDLE", 16) << "TITLE\n";
+    // One string, each cell appended and padded in place (as pad() pads): list --all prints a
+    // line for every request ever queued.
+    std::string text;
+    text.reserve(ranked.size() * 128 + 128);
+    auto cell = [&text](std::string_view s, std::size_t width) {
+      text.append(s);
+      std::size_t cps = 0;
+      for (unsigned char c : s) cps += (c & 0xC0) != 0x80;
+      if (cps < width) text.append(width - cps, ' ');
+    };
+    text += pad("ID", 7) + pad("PRIORITY", 10) + pad("STATE", 10) + pad("KIND", 20) + pad("TARGET", 9) +
+            pad("PART", 6) + pad("HOURS", 7) + pad("AGE", 6) + pad("HANDLE", 16) + "TITLE\n";
     for (const auto& r : ranked) {
       const Entry& e = *r.entry;
       const int cur = current_part(e);
-      const std::string part = cur < 0 ? "-" : std::to_string(cur + 1) + "/" + std::to_string(e.parts.size());
-      out << pad(e.id, 7) << pad(is_active(e) ? fixed(r.factors.total) : "-", 10)
-          << pad(std::string(request_state(e)), 10) << pad(e.kind, 20) << pad(e.target, 9) << pad(part, 6)
-          << pad(cur < 0 ? "-" : format_hours(r.factors.hours), 7) << pad(age_text(e.submitted, t), 6)
-          << pad(safe(e.handle), 16) << safe(e.title) << "\n";
+      cell(e.id, 7);
+      cell(is_active(e) ? fixed(r.factors.total) : "-", 10);
+      cell(request_state(e), 10);
+      cell(e.kind, 20);
+      cell(e.target, 9);
+      cell(cur < 0 ? "-" : std::to_string(cur + 1) + "/" + std::to_string(e.parts.size()), 6);
+      cell(cur < 0 ? "-" : format_hours(r.factors.hours), 7);
+      cell(age_text(e.submitted, t), 6);
+      cell(safe(e.handle), 16);
+      text += safe(e.title);
+      text += '\n';
     }
+    std::cout << text;
+    return 0;
   }
   std::cout << out.str();
   return 0;
