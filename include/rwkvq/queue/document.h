@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rwkvq/util/boxed.h"
+
 namespace rwkvq::queue {
 
 inline constexpr int kQueueVersion = 1;
@@ -64,8 +66,8 @@ struct Part {
   std::optional<double> flops;   // 6·N·T of its training stages (the work behind the hours); nullopt = unknown
   std::string ran_on;            // runner target it was started on ("" until started)
   std::optional<double> real_hours;  // done: finished − started, in hours
-  std::optional<DispatchRecord> dispatch;  // the last dispatch of this part
-  std::optional<RunRecord> run;            // its run, once matched by `queue sync`
+  Boxed<DispatchRecord> dispatch;  // the last dispatch of this part (on the heap: most parts have none)
+  Boxed<RunRecord> run;            // its run, once matched by `queue sync`
 };
 
 struct HistoryEntry {
