@@ -429,8 +429,10 @@ int run_import(const QueueOptions& o, const GlobalOptions& g) {
           // would run. A clean new head that has not started replaces the queued one; anything
           // else leaves the queue as it is, says why, and makes the import exit 1.
           const std::string moved = "the head moved from " + dup->pr_head.substr(0, 12) + " to " + short_head;
-          const bool started = std::any_of(dup->parts.begin(), dup->parts.end(),
-                                           [](const Part& part) { return part.state != PartState::Queued; });
+          auto started_in = [](const Entry& e) {
+            return std::any_of(e.parts.begin(), e.parts.end(), [](const Part& part) { return part.state != PartState::Queued; });
+          };
+          const bool started = started_in(*dup);
           if (c.report.errors() > 0 || started) {
             outcomes.push_back({p.number, folder, "head moved", dup->id,
                                 moved + (c.report.errors() > 0
@@ -443,14 +445,16 @@ int run_import(const QueueOptions& o, const GlobalOptions& g) {
           Entry fresh = make_entry(c.req, c.est, IntakeOptions{});
           const std::string id = dup->id;
           try {
+            // Copies, not moves: a shared queue in git may apply the change again after a rejected push.
             store.transact([&](Queue& queue) {
               Entry* e = queue.find(id);
-              if (!e || e->pr_head != dup->pr_head) throw Refused(id + " changed while the pull request was checked");
+              if (!e || e->pr_head != dup->pr_head || started_in(*e))
+                throw Refused(id + " changed while the pull request was checked");
               e->folder = fresh.folder;
               e->title = fresh.title;
               e->handle = fresh.handle;
               e->target = fresh.target;
-              e->parts = std::move(fresh.parts);
+              e->parts = fresh.parts;
               e->pr_author = p.author;
               e->pr_head = head.commit;
               e->history.push_back({now(), who(o), "head", 0,
