@@ -110,22 +110,28 @@ Queue FileBackend::read_under_lock(bool history) {
   }
   // With history, a large archive is read on a second thread while this one reads the queue:
   // the two are independent, and reading them is most of what `list --all` or `log` costs.
-  std::error_code ec;
-  const auto archive_bytes = std::filesystem::file_size(archive_path(file_), ec);
-  if (ec || archive_bytes < kArchiveOnThread) {
+  auto one_by_one = [&] {
     Queue q = parse_file(file_, read_file_if_exists(file_));
     resolve_tail(q, file_);
     return with_archive(std::move(q), read_archive(file_));
-  }
+  };
+  std::error_code ec;
+  const auto archive_bytes = std::filesystem::file_size(archive_path(file_), ec);
+  if (ec || archive_bytes < kArchiveOnThread) return one_by_one();
   Archive archive;
   std::exception_ptr archive_error;
-  std::thread reader([&] {
-    try {
-      archive = load_archive(file_);
-    } catch (...) {
-      archive_error = std::current_exception();
-    }
-  });
+  std::thread reader;
+  try {
+    reader = std::thread([&] {
+      try {
+        archive = load_archive(file_);
+      } catch (...) {
+        archive_error = std::current_exception();
+      }
+    });
+  } catch (const std::system_error&) {
+    return one_by_one();  // no thread to be had (a process limit): the same, one after the other
+  }
   Queue q;
   try {
     q = parse_file(file_, read_file_if_exists(file_));
